@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** Building blocks for environment schemas: each parses a string variable and explains what it expected. */
+
+export function integer(defaultValue: number, min: number, max: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return defaultValue;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `expected an integer between ${min} and ${max}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+export function port(defaultValue: number) {
+  return integer(defaultValue, 1, 65535);
+}
+
+/** A port where 0 turns the listener off. */
+export function optionalPort(defaultValue: number) {
+  return integer(defaultValue, 0, 65535);
+}
+
+export function boolean(defaultValue: boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return defaultValue;
+      const normalised = raw.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(normalised)) return true;
+      if (['0', 'false', 'no', 'off'].includes(normalised)) return false;
+      ctx.addIssue({ code: 'custom', message: 'expected true or false' });
+      return z.NEVER;
+    });
+}
+
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T, defaultValue: T[number]) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): T[number] => {
+      if (raw === undefined || raw.trim() === '') return defaultValue;
+      const normalised = raw.trim().toLowerCase();
+      if ((values as readonly string[]).includes(normalised)) return normalised as T[number];
+      ctx.addIssue({ code: 'custom', message: `expected one of ${values.join(', ')}` });
+      return z.NEVER;
+    });
+}
+
+export function text(defaultValue: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw) => (raw === undefined || raw.trim() === '' ? defaultValue : raw.trim()));
+}
+
+/** An optional string: undefined when unset or empty. */
+export function optionalText() {
+  return z
+    .string()
+    .optional()
+    .transform((raw) => (raw === undefined || raw.trim() === '' ? undefined : raw.trim()));
+}

@@ -1,0 +1,4 @@
+export * from './fields';
+export * from './load-config';
+export * from './repo-paths';
+export * from './server-config';
