@@ -1,0 +1,84 @@
+import * as grpc from '@grpc/grpc-js';
+import { loadPackageDefinition } from '@ensemble/proto';
+
+export interface CallOptions {
+  /** Per-call deadline in milliseconds from now. */
+  timeoutMs?: number;
+  metadata?: Record<string, string>;
+  /** Receives the server's response headers (e.g. the echoed x-request-id). */
+  onMetadata?: (metadata: grpc.Metadata) => void;
+}
+
+let services: grpc.GrpcObject | undefined;
+
+/**
+ * A grpc-js client for one of the served services (`ensemble.v1.ModelService`, `ensemble.v1.Ensemble`,
+ * `grpc.health.v1.Health`), built from the same embedded descriptors the servers use.
+ */
+export function createClient(
+  service: string,
+  target: string,
+  options: grpc.ChannelOptions = {},
+): grpc.Client {
+  services ??= grpc.loadPackageDefinition(loadPackageDefinition());
+  const ctor = service
+    .split('.')
+    .reduce<unknown>((node, part) => (node as Record<string, unknown>)?.[part], services);
+  if (typeof ctor !== 'function') throw new Error(`unknown service ${service}`);
+  const Client = ctor as grpc.ServiceClientConstructor;
+  return new Client(target, grpc.credentials.createInsecure(), options);
+}
+
+/** Calls a unary method and resolves with its response, or rejects with the grpc ServiceError. */
+export function unaryCall<Res>(
+  client: grpc.Client,
+  method: string,
+  request: unknown,
+  options: CallOptions = {},
+): Promise<Res> {
+  const fn = (client as unknown as Record<string, unknown>)[method];
+  if (typeof fn !== 'function') return Promise.reject(new Error(`method ${method} not found on client`));
+  return new Promise((resolve, reject) => {
+    const call = fn.call(
+      client,
+      request,
+      toMetadata(options.metadata),
+      callOptions(options),
+      (error: grpc.ServiceError | null, response: Res) => (error ? reject(error) : resolve(response)),
+    ) as grpc.ClientUnaryCall;
+    if (options.onMetadata) call.on('metadata', options.onMetadata);
+  });
+}
+
+/** Calls a server-streaming method and collects every message (for tools and tests; not for unbounded streams). */
+export function collectStream<Res>(
+  client: grpc.Client,
+  method: string,
+  request: unknown,
+  options: CallOptions = {},
+): Promise<Res[]> {
+  const fn = (client as unknown as Record<string, unknown>)[method];
+  if (typeof fn !== 'function') return Promise.reject(new Error(`method ${method} not found on client`));
+  return new Promise((resolve, reject) => {
+    const messages: Res[] = [];
+    const stream = fn.call(
+      client,
+      request,
+      toMetadata(options.metadata),
+      callOptions(options),
+    ) as grpc.ClientReadableStream<Res>;
+    stream.on('data', (message: Res) => messages.push(message));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(messages));
+  });
+}
+
+function toMetadata(values: Record<string, string> = {}): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(values)) metadata.set(key, value);
+  return metadata;
+}
+
+function callOptions(options: CallOptions): grpc.CallOptions {
+  return options.timeoutMs === undefined ? {} : { deadline: Date.now() + options.timeoutMs };
+}

@@ -1,0 +1,31 @@
+import { ArgumentsHost, Catch, LoggerService, RpcExceptionFilter } from '@nestjs/common';
+import { Observable, throwError } from 'rxjs';
+import { RequestContext } from '../context/request-context';
+import { toGrpcStatus } from './to-grpc-status';
+
+/**
+ * Turns every error leaving a handler into a proper gRPC status ({code, details}); Nest's default filter would
+ * send UNKNOWN "Internal server error" for anything that is not an RpcException.
+ */
+@Catch()
+export class GrpcExceptionFilter implements RpcExceptionFilter<unknown> {
+  constructor(private readonly logger: LoggerService) {}
+
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> {
+    const mapped = toGrpcStatus(exception);
+    if (mapped.internal) {
+      const context = RequestContext.fromArgs(host.getArgs());
+      this.logger.error(
+        {
+          msg: 'unhandled error in handler',
+          requestId: context?.requestId,
+          method: context?.method,
+          error: exception instanceof Error ? exception.message : String(exception),
+          stack: exception instanceof Error ? exception.stack : undefined,
+        },
+        'GrpcExceptionFilter',
+      );
+    }
+    return throwError(() => ({ code: mapped.code, details: mapped.message, message: mapped.message }));
+  }
+}

@@ -1,0 +1,3 @@
+export * from './grpc-errors';
+export * from './grpc-exception.filter';
+export * from './to-grpc-status';

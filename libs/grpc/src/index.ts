@@ -1,0 +1,7 @@
+export * from './client';
+export * from './context';
+export * from './errors';
+export * from './health';
+export * from './logging';
+export * from './metrics';
+export * from './server';

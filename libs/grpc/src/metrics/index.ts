@@ -1,0 +1,2 @@
+export * from './grpc-metrics';
+export * from './metrics-server';

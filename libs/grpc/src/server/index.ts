@@ -1,0 +1,5 @@
+export * from './grpc-kit';
+export * from './grpc-server';
+export * from './observability.interceptor';
+export * from './reflection';
+export * from './run-main';
