@@ -1,0 +1,3 @@
+export * from './manifest';
+export * from './model-directory';
+export * from './onnx-session';

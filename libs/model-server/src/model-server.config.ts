@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import {
+  integer,
+  oneOf,
+  optionalText,
+  serverConfigSchema,
+  ServerConfig,
+  toServerConfig,
+} from '@ensemble/config';
+import { ExecutionProviderName, SessionOptions } from '@ensemble/inference';
+import { DEFAULT_LIMITS, RequestLimits } from '@ensemble/validation';
+
+export function modelServerEnvSchema(defaults: { grpcPort: number; metricsPort: number }) {
+  return serverConfigSchema(defaults).extend({
+    /** Unset: the bundled tiny model of the server's kind. */
+    MODEL_DIR: optionalText(),
+    ORT_EXECUTION_PROVIDER: oneOf(['cpu', 'cuda'] as const, 'cpu'),
+    ORT_INTRA_OP_THREADS: integer(0, 0, 1024),
+    ORT_INTER_OP_THREADS: integer(0, 0, 1024),
+    MAX_BATCH_SIZE: integer(8, 1, 1024),
+    MAX_QUEUE_SIZE: integer(64, 0, 100_000),
+    MAX_NEW_TOKENS: integer(DEFAULT_LIMITS.maxNewTokens, 1, 1_000_000),
+    MAX_SAMPLES: integer(DEFAULT_LIMITS.maxSamples, 1, 1024),
+    MAX_STEPS: integer(DEFAULT_LIMITS.maxSteps, 1, 100_000),
+  });
+}
+
+/** Everything a model server is configured with, validated once at start-up. */
+export interface ModelServerConfig {
+  server: ServerConfig;
+  /** Undefined: the bundled tiny model. */
+  modelDir: string | undefined;
+  session: SessionOptions;
+  limits: RequestLimits;
+  maxBatchSize: number;
+  maxQueueSize: number;
+}
+
+export function toModelServerConfig(
+  env: z.infer<ReturnType<typeof modelServerEnvSchema>>,
+): ModelServerConfig {
+  return {
+    server: toServerConfig(env),
+    modelDir: env.MODEL_DIR,
+    session: {
+      provider: env.ORT_EXECUTION_PROVIDER as ExecutionProviderName,
+      intraOpThreads: env.ORT_INTRA_OP_THREADS,
+      interOpThreads: env.ORT_INTER_OP_THREADS,
+    },
+    limits: {
+      ...DEFAULT_LIMITS,
+      maxNewTokens: env.MAX_NEW_TOKENS,
+      maxSamples: env.MAX_SAMPLES,
+      maxSteps: env.MAX_STEPS,
+    },
+    maxBatchSize: env.MAX_BATCH_SIZE,
+    maxQueueSize: env.MAX_QUEUE_SIZE,
+  };
+}

@@ -1,0 +1,17 @@
+import type { ModelKindName } from '@ensemble/inference';
+import type { GenerationDefaults, ScoreModeName } from '@ensemble/validation';
+
+/** What differs between the autoregressive and the diffusion server; everything else is shared code. */
+export interface ModelServerProfile {
+  appName: string;
+  kind: ModelKindName;
+  defaultGrpcPort: number;
+  defaultMetricsPort: number;
+  /** Bundled model used when MODEL_DIR is unset, relative to the project root. */
+  bundledModelDir: string;
+  /** Score modes this kind implements, default first. */
+  scoreModes: readonly ScoreModeName[];
+  defaults: GenerationDefaults;
+  /** Issue that will implement generation and scoring for this kind, named in UNIMPLEMENTED replies until then. */
+  pendingEngineIssue: string;
+}

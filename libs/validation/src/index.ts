@@ -1,0 +1,4 @@
+export * from './checks';
+export * from './generation-params';
+export * from './limits';
+export * from './score-params';
