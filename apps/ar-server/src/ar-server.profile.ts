@@ -1,0 +1,25 @@
+import type { ModelServerProfile } from '@ensemble/model-server';
+
+/** The autoregressive server: Qwen2.5-Coder style fill-in-the-middle with a causal KV-cache graph. */
+export const AR_SERVER_PROFILE: ModelServerProfile = {
+  appName: 'ar-server',
+  kind: 'autoregressive',
+  defaultGrpcPort: 50051,
+  defaultMetricsPort: 9091,
+  bundledModelDir: 'test/fixtures/models/tiny-ar',
+  scoreModes: ['fim', 'prefix_only'],
+  defaults: {
+    // The seed's generation settings: temperature 0.6, up to 512 new tokens.
+    sampling: { temperature: 0.6, topP: 0.95, topK: 0, maxNewTokens: 512, n: 1 },
+    // Unused by this kind; present so every request resolves to one parameter shape.
+    diffusion: {
+      steps: 64,
+      algorithm: 'p2',
+      algTemp: 0,
+      lengthPolicy: 'fixed',
+      middleLength: 32,
+      candidateLengths: [],
+    },
+  },
+  pendingEngineIssue: 'issue #4, autoregressive model server',
+};
