@@ -1,0 +1,156 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { createClient, unaryCall } from '@ensemble/grpc';
+import { health, HEALTH_SERVICE } from '@ensemble/proto';
+
+export const ROOT = join(__dirname, '..', '..', '..');
+
+export type AppName = 'ar-server' | 'diffusion-server' | 'orchestrator';
+
+/** A port the OS reports free right now (bound to 0, read, released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One built server started as a real process, as an operator would with `npm run start:<app>`. */
+export class ServerProcess {
+  readonly output: string[] = [];
+  private readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly app: AppName,
+    readonly port: number,
+    readonly metricsPort: number,
+    private readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  static async start(app: AppName, env: Record<string, string> = {}): Promise<ServerProcess> {
+    const port = await freePort();
+    const metricsPort = await freePort();
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        GRPC_PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        GRPC_HOST: '127.0.0.1',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new ServerProcess(app, port, metricsPort, child);
+  }
+
+  get target(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get logs(): string {
+    return this.output.join('');
+  }
+
+  /** Structured log records the server wrote (JSON lines). */
+  records(): Array<Record<string, unknown>> {
+    return this.logs
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  /** Polls grpc.health.v1 until SERVING; fails with the server's output if it exits or times out. */
+  async waitServing(timeoutMs = 60_000): Promise<void> {
+    const client = createClient(HEALTH_SERVICE, this.target);
+    const deadline = Date.now() + timeoutMs;
+    let exited = false;
+    void this.exited.then(() => (exited = true));
+    try {
+      while (Date.now() < deadline && !exited) {
+        try {
+          const response = await unaryCall<health.HealthCheckResponse>(
+            client,
+            'Check',
+            { service: '' },
+            { timeoutMs: 1000 },
+          );
+          if (response.status === health.HealthCheckResponse_ServingStatus.SERVING) return;
+        } catch {
+          // not listening yet
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      client.close();
+    }
+    throw new Error(
+      `${this.app} did not become SERVING (${exited ? 'it exited' : 'timeout'}):\n${this.logs}`,
+    );
+  }
+
+  /** Sends a signal and resolves with the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+
+  exitCode(): Promise<number | null> {
+    return this.exited;
+  }
+}
+
+/** Runs a command to completion without blocking the event loop (never execFileSync next to a server under test). */
+export function run(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** `buf curl` through server reflection, as grpcurl users would call the servers. */
+export function bufCurl(
+  target: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return run(join(ROOT, 'node_modules', '.bin', 'buf'), [
+    'curl',
+    '--protocol',
+    'grpc',
+    '--http2-prior-knowledge',
+    '--reflect',
+    ...args.map((arg) => (arg.startsWith('/') ? `http://${target}${arg}` : arg)),
+  ]);
+}
+
+export function grpcError(error: unknown): { code: number; details: string } {
+  const { code, details } = error as grpc.ServiceError;
+  return { code, details };
+}
