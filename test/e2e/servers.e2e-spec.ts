@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { collectStream, createClient, unaryCall } from '@ensemble/grpc';
 import { ENSEMBLE_SERVICE, GetModelInfoResponse, ModelKind, MODEL_SERVICE } from '@ensemble/proto';
-import { bufCurl, grpcError, ROOT, run, ServerProcess } from './support/server-process';
+import { bufCurl, freePort, grpcError, ROOT, run, ServerProcess } from './support/server-process';
 
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'models', name);
 const manifestOf = (name: string) => JSON.parse(readFileSync(join(fixture(name), 'manifest.json'), 'utf8'));
@@ -251,6 +252,50 @@ describe('bench CLI', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: bench');
     expect(result.stdout).toContain('health');
+  });
+
+  it('serve starts the embedded stack, answers through the orchestrator, and stops it on SIGTERM', async () => {
+    const [arPort, diffusionPort, orchestratorPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'dist/apps/bench/src/main.js'),
+        'serve',
+        '--no-metrics',
+        '--ar-port',
+        `${arPort}`,
+        '--diffusion-port',
+        `${diffusionPort}`,
+        '--orchestrator-port',
+        `${orchestratorPort}`,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      for (let waited = 0; !output.includes('bench: ready') && waited < 60_000; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(output).toContain(`bench: ready: orchestrator 127.0.0.1:${orchestratorPort}`);
+      const checked = await bufCurl(`127.0.0.1:${orchestratorPort}`, [
+        '/grpc.health.v1.Health/Check',
+        '-d',
+        '{}',
+      ]);
+      expect(JSON.parse(checked.stdout)).toEqual({ status: 'SERVING' });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    const stopped = output
+      .split('\n')
+      .filter((line) => line.includes('"msg":"stopped"'))
+      .map((line) => JSON.parse(line).app)
+      .sort();
+    expect(stopped).toEqual(['ar-server', 'diffusion-server', 'orchestrator']);
   });
 
   it('reports an unreachable server as not serving with exit code 1', async () => {

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { projectVersion } from '@ensemble/config';
 import { checkHealth } from './health.command';
 import { modelInfo } from './info.command';
+import { LocalStack } from './local-stack';
 
 function positiveInt(name: string) {
   return (raw: string): number => {
@@ -51,5 +52,56 @@ export function buildCli(): Command {
       process.stdout.write(JSON.stringify(info, null, 2) + '\n');
     });
 
+  program
+    .command('serve')
+    .description(
+      'Start ar-server, diffusion-server and the orchestrator on this machine (bundled tiny models unless model ' +
+        'directories are given) and keep them running until Ctrl-C / SIGTERM',
+    )
+    .option('--ar-model-dir <dir>', 'autoregressive model directory (default: bundled tiny model)')
+    .option('--diffusion-model-dir <dir>', 'diffusion model directory (default: bundled tiny model)')
+    .option('--ar-port <port>', 'ar-server gRPC port', positiveInt('--ar-port'), 50051)
+    .option('--diffusion-port <port>', 'diffusion-server gRPC port', positiveInt('--diffusion-port'), 50052)
+    .option('--orchestrator-port <port>', 'orchestrator gRPC port', positiveInt('--orchestrator-port'), 50050)
+    .option('--no-metrics', 'do not open the Prometheus metrics ports')
+    .option(
+      '--start-timeout <ms>',
+      'how long to wait for every server to be SERVING',
+      positiveInt('--start-timeout'),
+      300_000,
+    )
+    .action(async (options: ServeOptions) => {
+      const stack = new LocalStack({
+        arPort: options.arPort,
+        diffusionPort: options.diffusionPort,
+        orchestratorPort: options.orchestratorPort,
+        arModelDir: options.arModelDir,
+        diffusionModelDir: options.diffusionModelDir,
+        metrics: options.metrics,
+        startTimeoutMs: options.startTimeout,
+        log: (line) => process.stdout.write(line + '\n'),
+      });
+      const onSignal = () => void stack.stop();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      if (await stack.start()) {
+        process.stdout.write(
+          `bench: ready: orchestrator ${stack.orchestratorTarget} (ensemble.v1.Ensemble), ar-server 127.0.0.1:${options.arPort}, ` +
+            `diffusion-server 127.0.0.1:${options.diffusionPort} (ensemble.v1.ModelService). Ctrl-C stops them.\n`,
+        );
+      }
+      process.exitCode = await stack.finished;
+    });
+
   return program;
+}
+
+interface ServeOptions {
+  arModelDir?: string;
+  diffusionModelDir?: string;
+  arPort: number;
+  diffusionPort: number;
+  orchestratorPort: number;
+  metrics: boolean;
+  startTimeout: number;
 }
