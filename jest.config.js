@@ -11,5 +11,6 @@ module.exports = {
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], slowTestThreshold: 60 },
   ],
+  reporters: ['default', '<rootDir>/test/jest/summary-reporter.js'],
   testTimeout: 120000,
 };
