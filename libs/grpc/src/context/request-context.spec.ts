@@ -40,6 +40,14 @@ describe('RequestContext', () => {
     expect(() => context.throwIfAborted()).toThrow(expect.objectContaining({ code: status.CANCELLED }));
   });
 
+  it('ignores a cancellation that arrives after the call ended', () => {
+    const call = new FakeCall();
+    const context = RequestContext.of(call);
+    context.dispose();
+    call.emit('cancelled', 'connection closed');
+    expect(context.signal.aborted).toBe(false);
+  });
+
   it('aborts with DEADLINE_EXCEEDED once the deadline passes', async () => {
     const context = RequestContext.of(new FakeCall(Date.now() + 20));
     expect(context.remainingMs()).toBeLessThanOrEqual(20);

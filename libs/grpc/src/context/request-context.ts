@@ -24,6 +24,7 @@ const contexts = new WeakMap<object, RequestContext>();
 export class RequestContext {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  private ended = false;
 
   private constructor(
     readonly requestId: string,
@@ -100,15 +101,20 @@ export class RequestContext {
     }
   }
 
-  /** Releases the deadline timer; the interceptor calls it when the call ends. */
+  /** The call has ended: release the deadline timer and ignore later cancellation (e.g. the connection closing). */
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.ended = true;
+    this.clearTimer();
   }
 
   private abort(reason: GrpcError): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
-    this.dispose();
+    if (!this.ended && !this.controller.signal.aborted) this.controller.abort(reason);
+    this.clearTimer();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private armDeadline(): void {
