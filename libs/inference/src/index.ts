@@ -1,3 +1,6 @@
 export * from './manifest';
 export * from './model-directory';
 export * from './onnx-session';
+export * from './sampling';
+export * from './causal';
+export * from './session-runner';

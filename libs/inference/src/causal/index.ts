@@ -1,0 +1,3 @@
+export * from './causal-lm';
+export * from './decode-scheduler';
+export * from './kv-cache';
