@@ -97,6 +97,14 @@ export class KvCache {
     return this.copyRows(rows, length);
   }
 
+  /** `count` copies of one row (a shared prompt continued by several candidates). */
+  repeat(row: number, count: number): KvCache {
+    return this.copyRows(
+      Array.from({ length: count }, () => ({ source: this as KvCache, row })),
+      this.realLength(row),
+    );
+  }
+
   /** Drops leading columns that are padding in every row. */
   trim(): KvCache {
     const shared = Math.min(...this.pads);

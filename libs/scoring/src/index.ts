@@ -1,0 +1,2 @@
+export * from './causal-scorer';
+export * from './log-likelihood';
