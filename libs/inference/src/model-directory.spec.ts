@@ -1,8 +1,10 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findProjectPath } from '@ensemble/config';
 import { ModelDirectoryError, openModelDirectory } from './model-directory';
+import { createSession } from './onnx-session';
+import { reconcileWithGraph } from './reconcile-graph';
 
 const tinyAr = findProjectPath('test/fixtures/models/tiny-ar') as string;
 
@@ -26,6 +28,60 @@ describe('openModelDirectory', () => {
     expect(directory.config.model_type).toBe('qwen2');
   });
 
+  it('infers the manifest of a standard optimum / transformers.js export (onnx/model.onnx, no manifest.json)', async () => {
+    const dir = copyOfTinyAr();
+    const written = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    rmSync(join(dir, 'manifest.json'));
+    mkdirSync(join(dir, 'onnx'));
+    renameSync(join(dir, 'model.onnx'), join(dir, 'onnx', 'model.onnx'));
+
+    const directory = openModelDirectory(dir, 'autoregressive');
+    const session = await createSession(directory.graphPath, {
+      provider: 'cpu',
+      intraOpThreads: 1,
+      interOpThreads: 1,
+    });
+    const manifest = reconcileWithGraph(directory.manifest, session);
+    await session.release();
+    // What tools/export wrote for the same model is the reference.
+    for (const field of [
+      'kind',
+      'dtype',
+      'vocab_size',
+      'context_length',
+      'special_ids',
+      'fim',
+      'fim_tokens',
+      'stop_ids',
+      'logits_shift',
+    ]) {
+      expect([field, manifest[field as keyof typeof manifest]]).toEqual([field, written[field]]);
+    }
+    expect(manifest.graph).toEqual({ ...written.graph, file: 'onnx/model.onnx' });
+  });
+
+  it('refuses a manifest that does not match its graph', async () => {
+    const directory = openModelDirectory(tinyAr, 'autoregressive');
+    const session = await createSession(directory.graphPath, {
+      provider: 'cpu',
+      intraOpThreads: 1,
+      interOpThreads: 1,
+    });
+    try {
+      const wrong = { ...directory.manifest, graph: { ...directory.manifest.graph, num_layers: 24 } };
+      expect(() => reconcileWithGraph(wrong, session)).toThrow('manifest says 24 layers but the graph has 2');
+      const diffusionConvention = {
+        ...directory.manifest,
+        graph: { ...directory.manifest.graph, convention: 'bidirectional-gather-v1' as const },
+      };
+      expect(() => reconcileWithGraph(diffusionConvention, session)).toThrow(
+        'does not follow bidirectional-gather-v1: no input logits_rows',
+      );
+    } finally {
+      await session.release();
+    }
+  });
+
   it('refuses a directory of the other kind', () => {
     expect(() => openModelDirectory(tinyAr, 'diffusion')).toThrow(
       'holds a autoregressive model, but this server serves diffusion models',
@@ -34,8 +90,17 @@ describe('openModelDirectory', () => {
 
   it.each([
     ['missing directory', (dir: string) => rmSync(dir, { recursive: true }), 'does not exist'],
-    ['missing manifest', (dir: string) => rmSync(join(dir, 'manifest.json')), 'has no manifest.json'],
+    [
+      'missing manifest and graph',
+      (dir: string) => ['manifest.json', 'model.onnx'].forEach((file) => rmSync(join(dir, file))),
+      'has no manifest.json, onnx/model.onnx or model.onnx',
+    ],
     ['missing graph', (dir: string) => rmSync(join(dir, 'model.onnx')), 'has no model.onnx'],
+    [
+      'missing config',
+      (dir: string) => ['manifest.json', 'config.json'].forEach((file) => rmSync(join(dir, file))),
+      'has no config.json',
+    ],
     ['missing tokenizer', (dir: string) => rmSync(join(dir, 'tokenizer.json')), 'has no tokenizer.json'],
     [
       'broken JSON',

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { inferCausalManifest } from './infer-manifest';
 import { ModelKindName, ModelManifest, manifestSchema } from './manifest';
 
 /** A model directory could not be used; the message names the directory and the file at fault. */
@@ -24,7 +25,9 @@ export interface ModelDirectory {
 export function openModelDirectory(dir: string, expectedKind: ModelKindName): ModelDirectory {
   const path = resolve(dir);
   if (!existsSync(path)) throw new ModelDirectoryError(`model directory ${path} does not exist`);
-  const manifest = parseManifest(path);
+  const manifest = existsSync(join(path, 'manifest.json'))
+    ? parseManifest(path)
+    : inferManifest(path, expectedKind);
   if (manifest.kind !== expectedKind) {
     throw new ModelDirectoryError(
       `model directory ${path} holds a ${manifest.kind} model, but this server serves ${expectedKind} models`,
@@ -34,6 +37,33 @@ export function openModelDirectory(dir: string, expectedKind: ModelKindName): Mo
   const graphPath = requireFile(path, manifest.graph.file);
   const tokenizerPath = requireFile(path, 'tokenizer.json');
   return { path, manifest, config, graphPath, tokenizerPath };
+}
+
+/** Standard optimum / transformers.js exports of causal LMs load as they are; diffusion needs our manifest. */
+function inferManifest(dir: string, kind: ModelKindName): ModelManifest {
+  if (kind !== 'autoregressive') {
+    throw new ModelDirectoryError(
+      `model directory ${dir} has no manifest.json; make diffusion model directories with tools/export`,
+    );
+  }
+  const graphFile = ['onnx/model.onnx', 'model.onnx'].find((file) => existsSync(join(dir, file)));
+  if (!graphFile) {
+    throw new ModelDirectoryError(
+      `model directory ${dir} has no manifest.json, onnx/model.onnx or model.onnx`,
+    );
+  }
+  try {
+    const tokenizer = readJson(dir, 'tokenizer.json') as Parameters<typeof inferCausalManifest>[3];
+    return inferCausalManifest(
+      dir,
+      graphFile,
+      readJson(dir, 'config.json') as Record<string, unknown>,
+      tokenizer,
+    );
+  } catch (error) {
+    if (error instanceof ModelDirectoryError) throw error;
+    throw new ModelDirectoryError(`model directory ${dir}: ${(error as Error).message}`);
+  }
 }
 
 function parseManifest(dir: string): ModelManifest {

@@ -54,6 +54,7 @@ export async function warmUp(session: ort.InferenceSession, manifest: ModelManif
     else if (name === 'attention_mask')
       feeds[name] = new ort.Tensor('int64', BigInt64Array.from([1n]), [1, 1]);
     else if (name === 'position_ids' || name === 'logits_rows') feeds[name] = one();
+    else if (name === 'use_cache_branch') feeds[name] = new ort.Tensor('bool', Uint8Array.from([0]), [1]);
     else if (name.startsWith('past_key_values.')) {
       const empty = floatType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
       feeds[name] = new ort.Tensor(floatType, empty, [1, kvHeads, 0, headDim]);

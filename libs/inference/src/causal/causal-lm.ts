@@ -25,6 +25,7 @@ export interface NewTokenPadding {
  */
 export class CausalLm {
   readonly kvShape: KvShape;
+  private readonly inputs: ReadonlySet<string>;
 
   constructor(
     readonly runner: SessionRunner,
@@ -32,6 +33,7 @@ export class CausalLm {
   ) {
     const { num_layers: layers, num_kv_heads: heads, head_dim: headDim } = manifest.graph;
     this.kvShape = { layers, heads, headDim, type: manifest.dtype };
+    this.inputs = new Set(runner.session.inputNames);
   }
 
   get vocab(): number {
@@ -70,9 +72,15 @@ export class CausalLm {
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens.flat(), BigInt), [batch, steps]),
       attention_mask: new ort.Tensor('int64', BigInt64Array.from(mask, BigInt), [batch, past.length + steps]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from(positions, BigInt), [batch, steps]),
       ...past.feeds(),
     };
+    // Some exports derive positions from the mask; merged optimum decoders switch on use_cache_branch.
+    if (this.inputs.has('position_ids')) {
+      feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from(positions, BigInt), [batch, steps]);
+    }
+    if (this.inputs.has('use_cache_branch')) {
+      feeds.use_cache_branch = new ort.Tensor('bool', Uint8Array.from([past.length > 0 ? 1 : 0]), [1]);
+    }
     const outputs = await this.runner.run(feeds, kind);
     const logits = outputs.logits as ort.Tensor;
     const pads = past.length === 0 ? left : past.pads;
