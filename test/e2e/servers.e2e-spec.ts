@@ -157,14 +157,14 @@ describe('the three servers as processes', () => {
     });
 
     it('answers UNIMPLEMENTED, saying what is missing, for a valid request to a model RPC not built yet', async () => {
-      const client = createClient(MODEL_SERVICE, ar.target);
+      const client = createClient(MODEL_SERVICE, diffusion.target);
       const failure = await unaryCall(client, 'Generate', { input: { prefix: 'def add(a, b):\n' } }).then(
         () => undefined,
         grpcError,
       );
       client.close();
       expect(failure?.code).toBe(status.UNIMPLEMENTED);
-      expect(failure?.details).toContain('issue #4');
+      expect(failure?.details).toContain('issue #5');
     });
 
     it('answers DEADLINE_EXCEEDED when the deadline has passed', async () => {

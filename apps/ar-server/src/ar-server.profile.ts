@@ -1,4 +1,5 @@
 import type { ModelServerProfile } from '@ensemble/model-server';
+import { AutoregressiveEngine } from './autoregressive.engine';
 
 /** The autoregressive server: Qwen2.5-Coder style fill-in-the-middle with a causal KV-cache graph. */
 export const AR_SERVER_PROFILE: ModelServerProfile = {
@@ -21,5 +22,6 @@ export const AR_SERVER_PROFILE: ModelServerProfile = {
       candidateLengths: [],
     },
   },
+  createEngine: (model, config) => new AutoregressiveEngine(model, config),
   pendingEngineIssue: 'issue #4, autoregressive model server',
 };

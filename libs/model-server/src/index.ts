@@ -6,3 +6,5 @@ export * from './model-server.profile';
 export * from './model.service';
 export * from './run-model-server';
 export * from './tokens';
+export * from './engine';
+export * from './responses';

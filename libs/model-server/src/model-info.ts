@@ -21,7 +21,7 @@ const ALGORITHM_VALUES: Record<DiffusionAlgorithmName, DiffusionAlgorithm> = {
   origin: DiffusionAlgorithm.DIFFUSION_ALGORITHM_ORIGIN,
 };
 
-const LENGTH_POLICY_VALUES: Record<LengthPolicyName, LengthPolicy> = {
+export const LENGTH_POLICY_VALUES: Record<LengthPolicyName, LengthPolicy> = {
   fixed: LengthPolicy.LENGTH_POLICY_FIXED,
   oracle: LengthPolicy.LENGTH_POLICY_ORACLE,
   hint: LengthPolicy.LENGTH_POLICY_HINT,

@@ -1,21 +1,26 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import type { InferenceSession } from 'onnxruntime-node';
 import { findProjectPath } from '@ensemble/config';
-import { HealthService, JsonLogger, UnavailableError } from '@ensemble/grpc';
+import { Counter, Histogram } from 'prom-client';
+import { GrpcMetrics, HealthService, JsonLogger, UnavailableError } from '@ensemble/grpc';
 import {
   createSession,
   ModelDirectory,
   ModelDirectoryError,
   openModelDirectory,
+  reconcileWithGraph,
+  SessionRunner,
   warmUp,
 } from '@ensemble/inference';
+import type { InferenceEngine } from './engine';
 import type { ModelServerConfig } from './model-server.config';
 import type { ModelServerProfile } from './model-server.profile';
 import { MODEL_SERVER_CONFIG, MODEL_SERVER_PROFILE } from './tokens';
 
 export interface LoadedModel {
   directory: ModelDirectory;
-  session: InferenceSession;
+  runner: SessionRunner;
+  /** Undefined while this kind's engine is not built. */
+  engine: InferenceEngine | undefined;
   loadMs: number;
 }
 
@@ -33,24 +38,28 @@ export class ModelRuntime implements OnModuleDestroy {
     @Inject(MODEL_SERVER_CONFIG) private readonly config: ModelServerConfig,
     private readonly health: HealthService,
     private readonly logger: JsonLogger,
+    private readonly metrics: GrpcMetrics,
   ) {}
 
   async load(): Promise<LoadedModel> {
     const startedAt = performance.now();
     const dir = this.resolveModelDir();
-    const directory = openModelDirectory(dir, this.profile.kind);
+    const opened = openModelDirectory(dir, this.profile.kind);
     this.logger.log(
       {
         msg: 'loading model',
-        modelDir: directory.path,
-        model: directory.manifest.name,
+        modelDir: opened.path,
+        model: opened.manifest.name,
         provider: this.config.session.provider,
       },
       'model',
     );
-    const session = await createSession(directory.graphPath, this.config.session);
+    const session = await createSession(opened.graphPath, this.config.session);
+    const directory = { ...opened, manifest: reconcileWithGraph(opened.manifest, session) };
     await warmUp(session, directory.manifest);
-    this.loaded = { directory, session, loadMs: performance.now() - startedAt };
+    const runner = new SessionRunner(session, this.forwardObserver());
+    const engine = this.profile.createEngine?.({ directory, runner }, this.config);
+    this.loaded = { directory, runner, engine, loadMs: performance.now() - startedAt };
     this.health.markServing();
     this.logger.log(
       { msg: 'model ready', model: directory.manifest.name, loadMs: Math.round(this.loaded.loadMs) },
@@ -69,7 +78,29 @@ export class ModelRuntime implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     const loaded = this.loaded;
     this.loaded = undefined;
-    await loaded?.session.release();
+    await loaded?.runner.session.release();
+  }
+
+  /** Forward passes by kind (prefill, decode, score, ...) and their duration, for metrics. */
+  private forwardObserver(): (kind: string, seconds: number) => void {
+    const registers = [this.metrics.registry];
+    const count = new Counter({
+      name: 'ensemble_forward_passes_total',
+      help: 'Forward passes of the model, by kind.',
+      labelNames: ['kind'],
+      registers,
+    });
+    const duration = new Histogram({
+      name: 'ensemble_forward_seconds',
+      help: 'Duration of one forward pass, by kind.',
+      labelNames: ['kind'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    return (kind, seconds) => {
+      count.inc({ kind });
+      duration.observe({ kind }, seconds);
+    };
   }
 
   private resolveModelDir(): string {

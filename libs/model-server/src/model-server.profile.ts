@@ -1,5 +1,6 @@
 import type { ModelKindName } from '@ensemble/inference';
 import type { GenerationDefaults, ScoreModeName } from '@ensemble/validation';
+import type { EngineFactory } from './engine';
 
 /** What differs between the autoregressive and the diffusion server; everything else is shared code. */
 export interface ModelServerProfile {
@@ -12,6 +13,8 @@ export interface ModelServerProfile {
   /** Score modes this kind implements, default first. */
   scoreModes: readonly ScoreModeName[];
   defaults: GenerationDefaults;
+  /** The model-specific algorithm; absent while it is not built (Generate/Score then answer UNIMPLEMENTED). */
+  createEngine?: EngineFactory;
   /** Issue that will implement generation and scoring for this kind, named in UNIMPLEMENTED replies until then. */
   pendingEngineIssue: string;
 }

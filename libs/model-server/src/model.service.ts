@@ -10,12 +10,9 @@ import {
   ScoreResponse,
 } from '@ensemble/proto';
 import { RequestContext, UnimplementedError } from '@ensemble/grpc';
-import {
-  GenerationParams,
-  ScoreParams,
-  validateGenerateRequest,
-  validateScoreRequest,
-} from '@ensemble/validation';
+import { validateGenerateRequest, validateScoreRequest } from '@ensemble/validation';
+import type { InferenceEngine } from './engine';
+import { requestTimings, toCompletion, toScoreResponse, toStreamResponse } from './responses';
 import { buildModelInfo } from './model-info';
 import type { ModelServerConfig } from './model-server.config';
 import type { ModelServerProfile } from './model-server.profile';
@@ -24,8 +21,8 @@ import { MODEL_SERVER_CONFIG, MODEL_SERVER_PROFILE } from './tokens';
 
 /**
  * ModelService behaviour shared by both model servers: readiness, request validation into parameter objects,
- * then the engine. Engines (autoregressive decoding, diffusion denoising) are not implemented yet; until they
- * land, Generate and Score validate their input fully and then answer UNIMPLEMENTED naming the pending work.
+ * then the engine of the server's kind. A kind whose engine is not built yet validates fully and then answers
+ * UNIMPLEMENTED naming the pending work.
  */
 @Injectable()
 export class ModelService {
@@ -40,8 +37,16 @@ export class ModelService {
   }
 
   async generate(request: GenerateRequest, context: RequestContext): Promise<GenerateResponse> {
-    this.prepareGeneration(request, context);
-    throw this.notYet('Generate');
+    const startedAt = performance.now();
+    const { engine, params, model } = this.prepare('Generate', () =>
+      validateGenerateRequest(request, this.profile.defaults, this.config.limits),
+    );
+    const completions = await engine.generate(params, context);
+    return {
+      model,
+      completions: completions.map(toCompletion),
+      timings: requestTimings(completions, performance.now() - startedAt),
+    };
   }
 
   generateStream(
@@ -49,32 +54,37 @@ export class ModelService {
     context: RequestContext,
   ): Observable<GenerateStreamResponse> {
     return new Observable((subscriber) => {
-      this.prepareGeneration(request, context);
-      subscriber.error(this.notYet('GenerateStream'));
+      const { engine, params } = this.prepare('GenerateStream', () =>
+        validateGenerateRequest(request, this.profile.defaults, this.config.limits),
+      );
+      engine
+        .generate(params, context, (event) => subscriber.next(toStreamResponse(event)))
+        .then(
+          () => subscriber.complete(),
+          (error: unknown) => subscriber.error(error),
+        );
     });
   }
 
   async score(request: ScoreRequest, context: RequestContext): Promise<ScoreResponse> {
-    this.prepareScore(request, context);
-    throw this.notYet('Score');
-  }
-
-  private prepareGeneration(request: GenerateRequest, context: RequestContext): GenerationParams {
-    this.runtime.ready();
-    context.throwIfAborted();
-    return validateGenerateRequest(request, this.profile.defaults, this.config.limits);
-  }
-
-  private prepareScore(request: ScoreRequest, context: RequestContext): ScoreParams {
-    this.runtime.ready();
-    context.throwIfAborted();
-    return validateScoreRequest(request, this.profile.scoreModes, this.config.limits);
-  }
-
-  private notYet(rpc: string): UnimplementedError {
-    return new UnimplementedError(
-      `${rpc} is not implemented by ${this.profile.appName} yet (${this.profile.pendingEngineIssue}); ` +
-        'the request was valid. GetModelInfo, health and reflection work.',
+    const startedAt = performance.now();
+    const { engine, params, model } = this.prepare('Score', () =>
+      validateScoreRequest(request, this.profile.scoreModes, this.config.limits),
     );
+    const result = await engine.score(params, context);
+    return toScoreResponse(model, result, performance.now() - startedAt);
+  }
+
+  /** Ready model (else UNAVAILABLE), live call (else CANCELLED / DEADLINE_EXCEEDED), valid request, built engine. */
+  private prepare<P>(rpc: string, validate: () => P): { engine: InferenceEngine; params: P; model: string } {
+    const loaded = this.runtime.ready();
+    const params = validate();
+    if (!loaded.engine) {
+      throw new UnimplementedError(
+        `${rpc} is not implemented by ${this.profile.appName} yet (${this.profile.pendingEngineIssue}); ` +
+          'the request was valid. GetModelInfo, health and reflection work.',
+      );
+    }
+    return { engine: loaded.engine, params, model: loaded.directory.manifest.name };
   }
 }
