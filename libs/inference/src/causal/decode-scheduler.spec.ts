@@ -109,6 +109,27 @@ describe('DecodeScheduler on the tiny autoregressive fixture', () => {
     expect(result.finish).toBe('stopped');
   });
 
+  it('fails only the row whose callback throws; the rest of the batch finishes normally', async () => {
+    const scheduler = new DecodeScheduler(lm, { maxBatchSize: 4, maxQueueSize: 8, maxPrefillTokens: 4096 });
+    const prompt = greedyCases[0].input_ids[0];
+    const expected = (await scheduler.submit(greedy(prompt, 10))).tokens;
+    let calls = 0;
+    const [broken, healthy] = await Promise.all([
+      scheduler
+        .submit({
+          ...greedy(prompt, 10),
+          onToken: () => {
+            if (++calls === 3) throw new Error('callback failed');
+            return false;
+          },
+        })
+        .catch((error: Error) => error.message),
+      scheduler.submit(greedy(prompt, 10)),
+    ]);
+    expect(broken).toBe('callback failed');
+    expect(healthy.tokens).toEqual(expected);
+  });
+
   it('stops spending forwards on a cancelled row', async () => {
     const scheduler = new DecodeScheduler(lm, { maxBatchSize: 4, maxQueueSize: 8, maxPrefillTokens: 4096 });
     const controller = new AbortController();

@@ -114,6 +114,11 @@ export class DecodeScheduler {
         this.dropAborted();
         if (this.active.length > 0) await this.step();
       }
+    } catch (error) {
+      // A bug here must not leave callers waiting forever: fail what is in flight, keep serving new work.
+      [...this.pending.splice(0), ...this.active].forEach((row) => row.reject(error));
+      this.active = [];
+      this.cache = this.lm.emptyPast(0);
     } finally {
       this.running = false;
     }
@@ -194,13 +199,22 @@ export class DecodeScheduler {
     this.active = keep.map((i) => rows[i]);
   }
 
-  /** Samples a row's next token from its logits; returns true when the row finished (and has been resolved). */
+  /**
+   * Samples a row's next token from its logits; returns true when the row finished (and has been settled).
+   * A failure in one row's callback settles that row alone: the rest of the batch carries on.
+   */
   private accept(row: Row, logits: Float32Array): boolean {
     const { request } = row;
-    const id = sampleToken(logits, request.sampling, request.rng);
-    row.tokens.push(id);
-    row.next = id;
-    const stopped = request.onToken(id);
+    let stopped: boolean;
+    try {
+      const id = sampleToken(logits, request.sampling, request.rng);
+      row.tokens.push(id);
+      row.next = id;
+      stopped = request.onToken(id);
+    } catch (error) {
+      row.reject(error);
+      return true;
+    }
     if (!stopped && row.tokens.length < request.maxNewTokens) return false;
     const now = performance.now();
     row.resolve({
