@@ -12,7 +12,7 @@ generate_into() {
   "$buf" build "$root/proto" -o "$out/descriptor-set.binpb"
   node "$root/scripts/embed-descriptor-set.mjs" "$out/descriptor-set.binpb" "$out/descriptor-set.ts"
   rm "$out/descriptor-set.binpb"
-  "$root/node_modules/.bin/prettier" --log-level warn --write "$out"
+  "$root/node_modules/.bin/prettier" --config "$root/.prettierrc.json" --log-level warn --write "$out"
 }
 
 case "${1:-}" in
