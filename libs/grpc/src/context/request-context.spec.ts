@@ -40,12 +40,14 @@ describe('RequestContext', () => {
     expect(() => context.throwIfAborted()).toThrow(expect.objectContaining({ code: status.CANCELLED }));
   });
 
-  it('ignores a cancellation that arrives after the call ended', () => {
-    const call = new FakeCall();
+  it('aborts when the call ends, so work still running for it stops; later events keep the first reason', () => {
+    const call = new FakeCall(Date.now() + 60_000);
     const context = RequestContext.of(call);
     context.dispose();
+    expect(context.signal.aborted).toBe(true);
+    expect(context.signal.reason).toMatchObject({ code: status.CANCELLED, message: 'the call has ended' });
     call.emit('cancelled', 'connection closed');
-    expect(context.signal.aborted).toBe(false);
+    expect(context.signal.reason).toMatchObject({ message: 'the call has ended' });
   });
 
   it('aborts with DEADLINE_EXCEEDED once the deadline passes', async () => {

@@ -101,8 +101,12 @@ export class RequestContext {
     }
   }
 
-  /** The call has ended: release the deadline timer and ignore later cancellation (e.g. the connection closing). */
+  /**
+   * The call has ended (completed, failed, or the client went away from a stream): anything still working for it
+   * must stop, so the signal aborts now if it has not yet; later cancellation events change nothing.
+   */
   dispose(): void {
+    if (!this.controller.signal.aborted) this.controller.abort(new CancelledError('the call has ended'));
     this.ended = true;
     this.clearTimer();
   }

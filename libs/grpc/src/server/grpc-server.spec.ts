@@ -127,7 +127,10 @@ describe('startGrpcServer', () => {
     try {
       expect(await generate(target, '5000', 300)).toBe('DEADLINE_EXCEEDED');
       await waitFor(() => outcomes.length > 0);
-      expect(outcomes).toEqual(['aborted:DEADLINE_EXCEEDED']);
+      // The client's own deadline timer may reset the stream a moment before the server's fires; the server then
+      // sees a cancellation. Either way the handler must have been stopped.
+      expect(outcomes).toHaveLength(1);
+      expect(outcomes[0]).toMatch(/^aborted:(DEADLINE_EXCEEDED|CANCELLED)$/);
     } finally {
       await server.shutdown('test');
     }
