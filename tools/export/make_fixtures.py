@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Build the committed fixture model directories (called by make-fixtures.sh; one process = fast).
 
-Each fixture: random checkpoint from fixtures/<name>.json + seed -> export -> reference/logits.json.
+Each fixture: random checkpoint from fixtures/<name>.json + seed -> export -> reference/logits.json
+(tiny-ar also reference/generation.json + reference/scores.json, see ensemble_export/ar_reference.py).
 The same library calls as `cli.py random-checkpoint` and `cli.py export`.
 """
 

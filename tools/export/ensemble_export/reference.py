@@ -1,4 +1,5 @@
 """reference/logits.json next to a fixture model: transformers' logits for a few inputs, compact.
+(Autoregressive fixtures also get reference/generation.json and reference/scores.json: ar_reference.py.)
 
 The TypeScript side runs the same inputs through onnxruntime-node and compares. Per requested
 row we store the top-8 (id, value) pairs; the first row of every case also has the full row.
@@ -18,6 +19,7 @@ import transformers
 from tokenizers import Tokenizer
 
 from . import ExportError
+from .ar_reference import write_ar_references
 from .verify import OrtModel, hf_bidirectional, hf_causal, left_pad, load_hf
 
 TOP_K = 8
@@ -177,4 +179,6 @@ def write_reference(checkpoint: Path, model_dir: Path) -> Path:
     out = model_dir / "reference" / "logits.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    if kind == "autoregressive":  # reference/generation.json + reference/scores.json
+        write_ar_references(hf, tok, ort_model.manifest, model_dir)
     return out

@@ -16,6 +16,11 @@ from ensemble_export.verify import OrtModel
 
 FIXTURES = REPO_ROOT / "test" / "fixtures" / "models"
 NAMES = ("tiny-ar", "tiny-diffusion")
+_COMMON = ["config.json", "manifest.json", "model.onnx", "reference/logits.json", "tokenizer.json"]
+EXPECTED_FILES = {
+    "tiny-ar": sorted(_COMMON + ["reference/generation.json", "reference/scores.json"]),
+    "tiny-diffusion": sorted(_COMMON),
+}
 
 
 def tree(d: Path) -> dict[str, str]:
@@ -33,14 +38,17 @@ def test_fixtures_regenerate_bit_for_bit(tmp_path):
     subprocess.run(["bash", str(EXPORT_DIR / "make-fixtures.sh"), str(tmp_path)], check=True, env=env,
                    capture_output=True, timeout=300)
     for name in NAMES:
-        assert tree(tmp_path / name) == tree(FIXTURES / name), f"{name}: run tools/export/make-fixtures.sh"
+        got, want = tree(tmp_path / name), tree(FIXTURES / name)
+        assert sorted(got) == sorted(want) == EXPECTED_FILES[name]
+        differ = sorted(f for f in got if got[f] != want[f])
+        assert not differ, f"{name}: {differ} differ, run tools/export/make-fixtures.sh"
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_fixture_contract(name):
     d = FIXTURES / name
     assert sum(p.stat().st_size for p in d.rglob("*") if p.is_file()) < 2_000_000
-    assert sorted(tree(d)) == ["config.json", "manifest.json", "model.onnx", "reference/logits.json", "tokenizer.json"]
+    assert sorted(tree(d)) == EXPECTED_FILES[name]
     m = json.loads((d / "manifest.json").read_text())
     assert list(m) == ["format", "format_version", "name", "kind", "dtype", "graph", "vocab_size", "context_length",
                        "special_ids", "fim", "fim_tokens", "stop_ids", "logits_shift", "source"]
