@@ -2,29 +2,10 @@ import { status } from '@grpc/grpc-js';
 import type { ClientReadableStream } from '@grpc/grpc-js';
 import { createClient, unaryCall } from '@ensemble/grpc';
 import { FinishReason, GenerateResponse, GenerateStreamResponse, MODEL_SERVICE } from '@ensemble/proto';
+import { settledForwardPasses } from './support/metrics';
 import { bufCurl, grpcError, ServerProcess } from './support/server-process';
 
 const input = { prefix: 'def add(a, b):\n    ', suffix: '\n\nprint(add(1, 2))\n' };
-
-/** Sum of ensemble_forward_passes_total over kinds, read from the server's Prometheus endpoint. */
-async function forwardPasses(server: ServerProcess): Promise<number> {
-  const body = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
-  return body
-    .split('\n')
-    .filter((line) => line.startsWith('ensemble_forward_passes_total{'))
-    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-}
-
-async function settled(server: ServerProcess): Promise<number> {
-  // Forward counts must stop moving once nothing is being decoded.
-  let previous = await forwardPasses(server);
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const current = await forwardPasses(server);
-    if (current === previous) return current;
-    previous = current;
-  }
-}
 
 describe('ar-server generation and scoring over gRPC', () => {
   let server: ServerProcess;
@@ -116,7 +97,7 @@ describe('ar-server generation and scoring over gRPC', () => {
   });
 
   it('stops decoding when the client cancels a stream', async () => {
-    const before = await settled(server);
+    const before = await settledForwardPasses(server);
     await new Promise<void>((resolve) => {
       const stream = (
         client as unknown as Record<
@@ -137,14 +118,14 @@ describe('ar-server generation and scoring over gRPC', () => {
       });
       stream.on('end', () => resolve());
     });
-    const after = await settled(server);
+    const after = await settledForwardPasses(server);
     // Prefill + a few decode steps ran; nowhere near the 400 the request allowed.
     expect(after - before).toBeGreaterThan(0);
     expect(after - before).toBeLessThan(200);
   });
 
   it('stops decoding when the deadline passes', async () => {
-    const before = await settled(server);
+    const before = await settledForwardPasses(server);
     const failure = await unaryCall(
       client,
       'Generate',
@@ -152,7 +133,7 @@ describe('ar-server generation and scoring over gRPC', () => {
       { timeoutMs: 50 },
     ).then(() => undefined, grpcError);
     expect(failure?.code).toBe(status.DEADLINE_EXCEEDED);
-    const after = await settled(server);
+    const after = await settledForwardPasses(server);
     expect(after - before).toBeLessThan(450);
   });
 

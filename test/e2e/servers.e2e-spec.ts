@@ -156,15 +156,15 @@ describe('the three servers as processes', () => {
       });
     });
 
-    it('answers UNIMPLEMENTED, saying what is missing, for a valid request to a model RPC not built yet', async () => {
-      const client = createClient(MODEL_SERVICE, diffusion.target);
-      const failure = await unaryCall(client, 'Generate', { input: { prefix: 'def add(a, b):\n' } }).then(
+    it('answers UNIMPLEMENTED, saying what is missing, for a valid request to an RPC not built yet', async () => {
+      const client = createClient(ENSEMBLE_SERVICE, orchestrator.target);
+      const failure = await unaryCall(client, 'Infill', { input: { prefix: 'def add(a, b):\n' } }).then(
         () => undefined,
         grpcError,
       );
       client.close();
       expect(failure?.code).toBe(status.UNIMPLEMENTED);
-      expect(failure?.details).toContain('issue #5');
+      expect(failure?.details).toContain('issue #6');
     });
 
     it('answers DEADLINE_EXCEEDED when the deadline has passed', async () => {

@@ -1,4 +1,5 @@
 import type { ModelServerProfile } from '@ensemble/model-server';
+import { DiffusionEngine } from './diffusion.engine';
 
 /** The diffusion server: Open-dCoder style masked-diffusion infilling with a bidirectional graph. */
 export const DIFFUSION_SERVER_PROFILE: ModelServerProfile = {
@@ -20,5 +21,6 @@ export const DIFFUSION_SERVER_PROFILE: ModelServerProfile = {
       candidateLengths: [8, 16, 32, 64],
     },
   },
+  createEngine: (model, config) => new DiffusionEngine(model, config),
   pendingEngineIssue: 'issue #5, diffusion model server',
 };

@@ -1,0 +1,5 @@
+export * from './bidirectional-lm';
+export * from './denoise';
+export * from './masked-score';
+export * from './sample-tokens';
+export * from './schedules';
