@@ -37,7 +37,10 @@ export enum LengthPolicy {
   LENGTH_POLICY_ORACLE = 2,
   /** LENGTH_POLICY_HINT - DiffusionParams.length_hint tokens, supplied by the caller (e.g. the autoregressive candidate's length). */
   LENGTH_POLICY_HINT = 3,
-  /** LENGTH_POLICY_SEARCH - Try DiffusionParams.candidate_lengths (or the server's default set) and keep the best by the model's own score. */
+  /**
+   * LENGTH_POLICY_SEARCH - Denoise once per DiffusionParams.candidate_lengths (or the server's default set) and keep the result with the
+   * highest mean per-token log-likelihood under the model's own one-shot masked score.
+   */
   LENGTH_POLICY_SEARCH = 4,
   UNRECOGNIZED = -1,
 }
@@ -59,13 +62,16 @@ export enum FinishReason {
 export enum ScoreMode {
   /** SCORE_MODE_UNSPECIFIED - The model's default: FIM for autoregressive, MASKED_ONE_SHOT for diffusion. */
   SCORE_MODE_UNSPECIFIED = 0,
-  /** SCORE_MODE_FIM - Autoregressive: tokens of <|fim_prefix|>P<|fim_suffix|>S<|fim_middle|> then the middle (+ eos when asked). */
+  /**
+   * SCORE_MODE_FIM - Autoregressive: the prompt Generate would use (<|fim_prefix|>P<|fim_suffix|>S<|fim_middle|>, or P alone when the
+   * suffix is empty) then the middle (+ eos when asked). An empty middle scores 0 tokens (perplexity 1).
+   */
   SCORE_MODE_FIM = 1,
   /** SCORE_MODE_PREFIX_ONLY - Autoregressive: the seed's rule, encode(prefix + middle + suffix) scored on the middle's window; ignores the suffix. */
   SCORE_MODE_PREFIX_ONLY = 2,
   /** SCORE_MODE_MASKED_ONE_SHOT - Diffusion: mask every middle token, one forward, sum log p of the true tokens. */
   SCORE_MODE_MASKED_ONE_SHOT = 3,
-  /** SCORE_MODE_MASKED_MONTE_CARLO - Diffusion: average over random mask ratios. */
+  /** SCORE_MODE_MASKED_MONTE_CARLO - Diffusion: per middle token, the mean log p over monte_carlo_samples maskings at random ratios in (0, 1]. */
   SCORE_MODE_MASKED_MONTE_CARLO = 4,
   UNRECOGNIZED = -1,
 }
