@@ -66,9 +66,9 @@ export function sampleDenoiseToken(
 function confidenceOf(probs: Float64Array, id: number, kind: ConfidenceKind): number {
   if (kind === 'probability') return probs[id];
   if (kind === 'negative_entropy') {
-    // As the reference: sum p * log(p + 1e-10).
+    // As the reference: sum p * log(clamp(p, 1e-10)).
     let total = 0;
-    for (const p of probs) total += p * Math.log(p + 1e-10);
+    for (const p of probs) total += p * Math.log(Math.max(p, 1e-10));
     return total;
   }
   let first = -Infinity;

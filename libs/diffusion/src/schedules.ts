@@ -5,16 +5,19 @@
 const f = Math.fround;
 
 /**
- * p2: how many middle positions stay (or become) masked after step i: kappa = (i+1)/steps, every operation in
- * float32 (kappa, 1 - kappa, N * (1 - kappa)), then floor. This is the reading that reproduces REFERENCE.md's
- * example (N = 108, steps = 12, i = 4 gives 63; float64 gives 62).
+ * p2: how many middle positions stay (or become) masked after step i: `1 - (i+1)/steps` is a Python double that
+ * torch rounds once to float32, then N * that in float32, then floor. (Checked against torch by the Python
+ * reference in tools/export; other readings, e.g. rounding kappa first, differ on tens of thousands of (N, steps).)
  */
 export function p2MaskedAfter(initialMasks: number, step: number, steps: number): number {
-  const kappa = f((step + 1) / steps);
-  return Math.floor(f(f(initialMasks) * f(1 - kappa)));
+  return Math.floor(f(f(initialMasks) * f(1 - (step + 1) / steps)));
 }
 
-/** torch.linspace(start, end, count) in float32 (its CPU kernel fills the second half from the end). */
+/**
+ * torch.linspace(start, end, count) in float32 as its CPU kernel computes it: a float32 step, the first half
+ * counted up from start and the second half down from end, each element one fused multiply-add (the product is
+ * not rounded on its own; a double holds it exactly).
+ */
 export function linspaceFloat32(start: number, end: number, count: number): number[] {
   if (count === 1) return [f(start)];
   const first = f(start);
@@ -22,7 +25,7 @@ export function linspaceFloat32(start: number, end: number, count: number): numb
   const step = f(f(last - first) / f(count - 1));
   const halfway = Math.floor(count / 2);
   return Array.from({ length: count }, (_, i) =>
-    i < halfway ? f(first + f(step * i)) : f(last - f(step * (count - i - 1))),
+    i < halfway ? f(first + step * i) : f(last - step * (count - i - 1)),
   );
 }
 
