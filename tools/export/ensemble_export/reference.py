@@ -20,6 +20,7 @@ from tokenizers import Tokenizer
 
 from . import ExportError
 from .ar_reference import write_ar_references
+from .diffusion_reference import write_denoise_reference
 from .verify import OrtModel, hf_bidirectional, hf_causal, left_pad, load_hf
 
 TOP_K = 8
@@ -181,4 +182,6 @@ def write_reference(checkpoint: Path, model_dir: Path) -> Path:
     out.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     if kind == "autoregressive":  # reference/generation.json + reference/scores.json
         write_ar_references(hf, tok, ort_model.manifest, model_dir)
+    else:  # reference/denoise.json: the Open-dLLM samplers run through transformers
+        write_denoise_reference(hf, tok, ort_model.manifest, model_dir)
     return out

@@ -19,7 +19,7 @@ NAMES = ("tiny-ar", "tiny-diffusion")
 _COMMON = ["config.json", "manifest.json", "model.onnx", "reference/logits.json", "tokenizer.json"]
 EXPECTED_FILES = {
     "tiny-ar": sorted(_COMMON + ["reference/generation.json", "reference/scores.json"]),
-    "tiny-diffusion": sorted(_COMMON),
+    "tiny-diffusion": sorted(_COMMON + ["reference/denoise.json"]),
 }
 
 
