@@ -156,17 +156,6 @@ describe('the three servers as processes', () => {
       });
     });
 
-    it('answers UNIMPLEMENTED, saying what is missing, for a valid request to an RPC not built yet', async () => {
-      const client = createClient(ENSEMBLE_SERVICE, orchestrator.target);
-      const failure = await unaryCall(client, 'Infill', { input: { prefix: 'def add(a, b):\n' } }).then(
-        () => undefined,
-        grpcError,
-      );
-      client.close();
-      expect(failure?.code).toBe(status.UNIMPLEMENTED);
-      expect(failure?.details).toContain('issue #6');
-    });
-
     it('answers DEADLINE_EXCEEDED when the deadline has passed', async () => {
       const client = createClient(MODEL_SERVICE, ar.target);
       const failure = await unaryCall(client, 'GetModelInfo', {}, { timeoutMs: -1 }).then(

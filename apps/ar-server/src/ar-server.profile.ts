@@ -23,5 +23,4 @@ export const AR_SERVER_PROFILE: ModelServerProfile = {
     },
   },
   createEngine: (model, config) => new AutoregressiveEngine(model, config),
-  pendingEngineIssue: 'issue #4, autoregressive model server',
 };

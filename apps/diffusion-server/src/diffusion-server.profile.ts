@@ -22,5 +22,4 @@ export const DIFFUSION_SERVER_PROFILE: ModelServerProfile = {
     },
   },
   createEngine: (model, config) => new DiffusionEngine(model, config),
-  pendingEngineIssue: 'issue #5, diffusion model server',
 };

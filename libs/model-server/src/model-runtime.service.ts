@@ -19,8 +19,7 @@ import { MODEL_SERVER_CONFIG, MODEL_SERVER_PROFILE } from './tokens';
 export interface LoadedModel {
   directory: ModelDirectory;
   runner: SessionRunner;
-  /** Undefined while this kind's engine is not built. */
-  engine: InferenceEngine | undefined;
+  engine: InferenceEngine;
   loadMs: number;
 }
 
@@ -58,7 +57,7 @@ export class ModelRuntime implements OnModuleDestroy {
     const directory = { ...opened, manifest: reconcileWithGraph(opened.manifest, session) };
     await warmUp(session, directory.manifest);
     const runner = new SessionRunner(session, this.forwardObserver());
-    const engine = this.profile.createEngine?.({ directory, runner }, this.config);
+    const engine = this.profile.createEngine({ directory, runner }, this.config);
     this.loaded = { directory, runner, engine, loadMs: performance.now() - startedAt };
     this.health.markServing();
     this.logger.log(

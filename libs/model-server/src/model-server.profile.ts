@@ -13,8 +13,6 @@ export interface ModelServerProfile {
   /** Score modes this kind implements, default first. */
   scoreModes: readonly ScoreModeName[];
   defaults: GenerationDefaults;
-  /** The model-specific algorithm; absent while it is not built (Generate/Score then answer UNIMPLEMENTED). */
-  createEngine?: EngineFactory;
-  /** Issue that will implement generation and scoring for this kind, named in UNIMPLEMENTED replies until then. */
-  pendingEngineIssue: string;
+  /** The model-specific algorithm (autoregressive decoding, diffusion denoising). */
+  createEngine: EngineFactory;
 }

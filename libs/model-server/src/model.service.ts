@@ -9,7 +9,7 @@ import {
   ScoreRequest,
   ScoreResponse,
 } from '@ensemble/proto';
-import { RequestContext, UnimplementedError } from '@ensemble/grpc';
+import { RequestContext } from '@ensemble/grpc';
 import { validateGenerateRequest, validateScoreRequest } from '@ensemble/validation';
 import type { InferenceEngine } from './engine';
 import { requestTimings, toCompletion, toScoreResponse, toStreamResponse } from './responses';
@@ -21,8 +21,7 @@ import { MODEL_SERVER_CONFIG, MODEL_SERVER_PROFILE } from './tokens';
 
 /**
  * ModelService behaviour shared by both model servers: readiness, request validation into parameter objects,
- * then the engine of the server's kind. A kind whose engine is not built yet validates fully and then answers
- * UNIMPLEMENTED naming the pending work.
+ * then the engine of the server's kind.
  */
 @Injectable()
 export class ModelService {
@@ -38,7 +37,7 @@ export class ModelService {
 
   async generate(request: GenerateRequest, context: RequestContext): Promise<GenerateResponse> {
     const startedAt = performance.now();
-    const { engine, params, model } = this.prepare('Generate', () =>
+    const { engine, params, model } = this.prepare(() =>
       validateGenerateRequest(request, this.profile.defaults, this.config.limits),
     );
     const completions = await engine.generate(params, context);
@@ -54,7 +53,7 @@ export class ModelService {
     context: RequestContext,
   ): Observable<GenerateStreamResponse> {
     return new Observable((subscriber) => {
-      const { engine, params } = this.prepare('GenerateStream', () =>
+      const { engine, params } = this.prepare(() =>
         validateGenerateRequest(request, this.profile.defaults, this.config.limits),
       );
       engine
@@ -68,23 +67,16 @@ export class ModelService {
 
   async score(request: ScoreRequest, context: RequestContext): Promise<ScoreResponse> {
     const startedAt = performance.now();
-    const { engine, params, model } = this.prepare('Score', () =>
+    const { engine, params, model } = this.prepare(() =>
       validateScoreRequest(request, this.profile.scoreModes, this.config.limits),
     );
     const result = await engine.score(params, context);
     return toScoreResponse(model, result, performance.now() - startedAt);
   }
 
-  /** Ready model (else UNAVAILABLE), live call (else CANCELLED / DEADLINE_EXCEEDED), valid request, built engine. */
-  private prepare<P>(rpc: string, validate: () => P): { engine: InferenceEngine; params: P; model: string } {
+  /** Ready model (else UNAVAILABLE) and a valid request (else INVALID_ARGUMENT naming the field). */
+  private prepare<P>(validate: () => P): { engine: InferenceEngine; params: P; model: string } {
     const loaded = this.runtime.ready();
-    const params = validate();
-    if (!loaded.engine) {
-      throw new UnimplementedError(
-        `${rpc} is not implemented by ${this.profile.appName} yet (${this.profile.pendingEngineIssue}); ` +
-          'the request was valid. GetModelInfo, health and reflection work.',
-      );
-    }
-    return { engine: loaded.engine, params, model: loaded.directory.manifest.name };
+    return { engine: loaded.engine, params: validate(), model: loaded.directory.manifest.name };
   }
 }

@@ -50,13 +50,6 @@ export class CancelledError extends GrpcError {
   }
 }
 
-/** The RPC exists in the contract but this server does not implement it (yet); the message says what is missing. */
-export class UnimplementedError extends GrpcError {
-  constructor(message: string) {
-    super(status.UNIMPLEMENTED, message);
-  }
-}
-
 export class FailedPreconditionError extends GrpcError {
   constructor(message: string) {
     super(status.FAILED_PRECONDITION, message);
