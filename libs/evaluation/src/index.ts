@@ -1,1 +1,10 @@
+export * from './benchmark-task';
+export * from './data-locations';
 export * from './dataset-names';
+export * from './dataset-sources';
+export { DownloadError, downloadVerified, type DownloadOptions } from './download';
+export { readJsonLinesGz, type ExpectedSha256 } from './jsonl';
+export * from './load-dataset';
+export { readParquetObjects } from './parquet';
+export { Sha256MismatchError, readSha256Sums, sha256File, verifySha256 } from './sha256';
+export * from './slice-tasks';
