@@ -137,6 +137,13 @@ describe('ar-server generation and scoring over gRPC', () => {
     expect(after - before).toBeLessThan(450);
   });
 
+  it('shortens the default max_new_tokens to fit the context window', async () => {
+    // The default (512) plus the prompt does not fit the fixture's 512-token window.
+    const response = await unaryCall<GenerateResponse>(client, 'Generate', { input, sampling: { temperature: 0 } });
+    const completion = response.completions[0];
+    expect(completion.promptTokens + completion.completionTokens).toBeLessThanOrEqual(512);
+  });
+
   it('rejects a request that does not fit the context window, naming the field', async () => {
     const failure = await generate({ maxNewTokens: 2000 }).then(() => undefined, grpcError);
     expect(failure?.code).toBe(status.INVALID_ARGUMENT);

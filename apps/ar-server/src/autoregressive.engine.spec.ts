@@ -79,6 +79,7 @@ describe('AutoregressiveEngine against transformers on the tiny fixture', () => 
           topK: 0,
           seed: 0,
           maxNewTokens: c.max_new_tokens,
+          maxNewTokensDefaulted: false,
           stop: [],
           n: 1,
         },

@@ -60,18 +60,28 @@ export class AutoregressiveEngine implements InferenceEngine {
     onEvent?: (event: GenerationEvent) => void,
   ): Promise<CompletionResult[]> {
     const prompt = this.prompts.build(params.prefix, params.suffix).ids;
-    if (prompt.length + params.sampling.maxNewTokens > this.contextLength) {
+    const room = this.contextLength - prompt.length;
+    if (room < 1) {
+      throw new InvalidArgumentError(
+        'input',
+        `is ${prompt.length} tokens as a prompt, no room left in the context window of ${this.contextLength}`,
+      );
+    }
+    // The server default shrinks to fit; an explicit max_new_tokens that does not fit is the client's error.
+    const maxNewTokens = params.sampling.maxNewTokensDefaulted
+      ? Math.min(params.sampling.maxNewTokens, room)
+      : params.sampling.maxNewTokens;
+    if (maxNewTokens > room) {
       throw new InvalidArgumentError(
         'sampling.max_new_tokens',
-        `(${params.sampling.maxNewTokens}) plus the prompt (${prompt.length} tokens) exceeds the context window of ` +
-          `${this.contextLength} tokens`,
+        `(${maxNewTokens}) plus the prompt (${prompt.length} tokens) exceeds the context window of ${this.contextLength} tokens`,
       );
     }
     // Drawn here and echoed, so any sample can be reproduced by sending its seed back.
     const seed = params.sampling.seed ?? randomInt(0, 2 ** 32);
     return Promise.all(
       Array.from({ length: params.sampling.n }, (_, sampleIndex) =>
-        this.sample(prompt, params, (seed + sampleIndex) >>> 0, sampleIndex, context, onEvent),
+        this.sample(prompt, params, maxNewTokens, (seed + sampleIndex) >>> 0, sampleIndex, context, onEvent),
       ),
     );
   }
@@ -79,6 +89,7 @@ export class AutoregressiveEngine implements InferenceEngine {
   private async sample(
     prompt: number[],
     params: GenerationParams,
+    maxNewTokens: number,
     seed: number,
     sampleIndex: number,
     context: RequestContext,
@@ -94,7 +105,7 @@ export class AutoregressiveEngine implements InferenceEngine {
       prompt,
       sampling: params.sampling,
       rng: new Rng(seed),
-      maxNewTokens: params.sampling.maxNewTokens,
+      maxNewTokens,
       signal: context.signal,
       onToken: (id) => {
         if (this.stopIds.endsGeneration(id)) {

@@ -70,6 +70,7 @@ export interface EvaluateParams {
   limit: number | undefined;
   shardIndex: number;
   shardCount: number;
+  oracleLength: boolean;
 }
 
 export function validateEvaluateRequest(request: EvaluateRequest, limits: RequestLimits): EvaluateParams {
@@ -98,6 +99,7 @@ export function validateEvaluateRequest(request: EvaluateRequest, limits: Reques
     limit: request.limit ?? undefined,
     shardIndex: request.shardIndex ?? 0,
     shardCount,
+    oracleLength: request.oracleLength ?? false,
   };
 }
 

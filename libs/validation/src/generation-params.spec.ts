@@ -37,7 +37,16 @@ describe('validateGenerateRequest', () => {
     expect(params).toEqual({
       prefix: input.prefix,
       suffix: input.suffix,
-      sampling: { temperature: 0.6, topP: 0.95, topK: 0, seed: undefined, maxNewTokens: 512, stop: [], n: 1 },
+      sampling: {
+        temperature: 0.6,
+        topP: 0.95,
+        topK: 0,
+        seed: undefined,
+        maxNewTokens: 512,
+        maxNewTokensDefaulted: true,
+        stop: [],
+        n: 1,
+      },
       diffusion: {
         steps: 64,
         algorithm: 'p2',

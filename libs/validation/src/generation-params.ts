@@ -37,6 +37,8 @@ export interface Sampling {
   /** Undefined: the engine draws one (and echoes it). */
   seed: number | undefined;
   maxNewTokens: number;
+  /** True when maxNewTokens is the server default, which an engine may shorten to fit its context window. */
+  maxNewTokensDefaulted: boolean;
   stop: string[];
   n: number;
 }
@@ -61,7 +63,7 @@ export interface GenerationParams {
 }
 
 export interface GenerationDefaults {
-  sampling: Omit<Sampling, 'seed' | 'stop'>;
+  sampling: Omit<Sampling, 'seed' | 'stop' | 'maxNewTokensDefaulted'>;
   /** middleLength is the canvas length a `fixed` policy uses when the request gives none. */
   diffusion: Omit<Diffusion, 'middleLength' | 'referenceMiddle' | 'lengthHint'> & { middleLength: number };
 }
@@ -113,6 +115,7 @@ export function validateSampling(
     maxNewTokens: isSet(s.maxNewTokens)
       ? integerInRange('sampling.max_new_tokens', s.maxNewTokens, 1, limits.maxNewTokens)
       : Math.min(defaults.maxNewTokens, limits.maxNewTokens),
+    maxNewTokensDefaulted: !isSet(s.maxNewTokens),
     stop,
     n: isSet(s.n) ? integerInRange('sampling.n', s.n, 1, limits.maxSamples) : defaults.n,
   };

@@ -1,0 +1,74 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { JsonLogger } from '@ensemble/grpc';
+import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../orchestrator.config';
+import { ModelBackend } from './model-backend';
+
+/**
+ * The configured model backends. At start-up it reads each backend's GetModelInfo (retrying until the backend
+ * answers, without blocking the orchestrator), and it keeps a health check running so Infill can skip a backend
+ * that is known to be down instead of waiting for its timeout.
+ */
+@Injectable()
+export class BackendRegistry implements OnModuleInit, OnModuleDestroy {
+  readonly backends: ModelBackend[];
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
+    private readonly logger: JsonLogger,
+  ) {
+    this.backends = config.backends.map((target) => new ModelBackend(target));
+  }
+
+  onModuleInit(): void {
+    for (const backend of this.backends) {
+      void this.watch(backend);
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.timers.forEach((timer) => clearTimeout(timer));
+    this.backends.forEach((backend) => backend.close());
+  }
+
+  byNames(names: string[]): ModelBackend[] {
+    return names.length === 0
+      ? this.backends
+      : this.backends.filter((backend) => names.includes(backend.name));
+  }
+
+  private async watch(backend: ModelBackend): Promise<void> {
+    const wasServing = backend.serving;
+    const serving = await backend.checkHealth(this.config.healthCheckTimeoutMs);
+    if (serving && !backend.info) {
+      try {
+        const info = await backend.refreshInfo(this.config.healthCheckTimeoutMs);
+        this.logger.log(
+          {
+            msg: 'backend ready',
+            backend: backend.name,
+            target: backend.target.target,
+            model: info.name,
+            kind: info.kind,
+          },
+          'backends',
+        );
+      } catch (error) {
+        backend.lastError = (error as Error).message;
+      }
+    }
+    if (wasServing !== serving) {
+      const entry = {
+        msg: serving ? 'backend serving' : 'backend not serving',
+        backend: backend.name,
+        reason: backend.lastError,
+      };
+      if (serving) this.logger.log(entry, 'backends');
+      else this.logger.warn(entry, 'backends');
+    }
+    const timer = setTimeout(() => void this.watch(backend), this.config.healthCheckIntervalMs);
+    timer.unref();
+    this.timers.push(timer);
+    if (this.timers.length > 64) this.timers.splice(0, this.timers.length - 64);
+  }
+}
