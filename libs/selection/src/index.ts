@@ -1,0 +1,10 @@
+export * from './types';
+export * from './text';
+export { type ScorerKey, scoreAt, scorerKeys, resolveArScorer } from './matrix';
+export { candidateLabels, breakTie } from './explain';
+export { type CrossScores, crossScores } from './cross';
+export { applyStrategy, cachedSyntax, isStrategyName, parseFilter, type ParseFilterResult } from './apply';
+export * from './features';
+export * from './learned-model';
+export * from './logistic';
+export * from './python-syntax';
