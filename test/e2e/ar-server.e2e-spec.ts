@@ -139,7 +139,10 @@ describe('ar-server generation and scoring over gRPC', () => {
 
   it('shortens the default max_new_tokens to fit the context window', async () => {
     // The default (512) plus the prompt does not fit the fixture's 512-token window.
-    const response = await unaryCall<GenerateResponse>(client, 'Generate', { input, sampling: { temperature: 0 } });
+    const response = await unaryCall<GenerateResponse>(client, 'Generate', {
+      input,
+      sampling: { temperature: 0 },
+    });
     const completion = response.completions[0];
     expect(completion.promptTokens + completion.completionTokens).toBeLessThanOrEqual(512);
   });

@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import type { ClientReadableStream } from '@grpc/grpc-js';
 import { collectStream, createClient, unaryCall } from '@ensemble/grpc';
 import {
   ENSEMBLE_SERVICE,
@@ -174,6 +175,41 @@ describe('orchestrator with both model servers as processes', () => {
     const response = JSON.parse(result.stdout);
     expect(response.candidates).toHaveLength(2);
     expect(typeof response.selection.reason).toBe('string');
+  });
+
+  it('streams every Evaluate task when a backend dies mid-run, marking the missing backend', async () => {
+    const events: EvaluateResponse[] = [];
+    let killed = false;
+    await new Promise<void>((resolve, reject) => {
+      const stream = (
+        client as unknown as Record<string, (r: unknown) => ClientReadableStream<EvaluateResponse>>
+      ).Evaluate({
+        dataset: 'humaneval-single-line',
+        limit: 6,
+        concurrency: 1,
+        sampling: { temperature: 0, maxNewTokens: 8 },
+        diffusion: { steps: 4, lengthPolicy: 1, middleLength: 6 },
+      });
+      stream.on('data', (event: EvaluateResponse) => {
+        events.push(event);
+        if (event.task && !killed) {
+          killed = true;
+          void diffusion.stop('SIGKILL');
+        }
+      });
+      stream.on('error', reject);
+      stream.on('end', () => resolve());
+    });
+    const tasks = events.filter((event) => event.task).map((event) => event.task);
+    expect(tasks).toHaveLength(6);
+    expect(new Set(tasks.map((task) => task?.taskId)).size).toBe(6);
+    // After the kill, tasks still complete from the autoregressive backend, with the diffusion backend marked missing.
+    const afterKill = tasks.slice(2);
+    for (const task of afterKill) {
+      expect(task?.status).toBe(TaskStatus.TASK_STATUS_OK);
+      expect(task?.missingBackends.map((m) => m.backend)).toContain('diffusion');
+    }
+    expect(events[events.length - 1].finished).toMatchObject({ done: 6 });
   });
 
   it('keeps answering from the other backend when one dies, and marks the missing one', async () => {
