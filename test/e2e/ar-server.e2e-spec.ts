@@ -1,6 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import type { ClientReadableStream } from '@grpc/grpc-js';
-import { createClient, unaryCall } from '@ensemble/grpc';
+import { collectStream, createClient, unaryCall } from '@ensemble/grpc';
 import { FinishReason, GenerateResponse, GenerateStreamResponse, MODEL_SERVICE } from '@ensemble/proto';
 import { settledForwardPasses } from './support/metrics';
 import { bufCurl, grpcError, ServerProcess } from './support/server-process';
@@ -53,17 +52,9 @@ describe('ar-server generation and scoring over gRPC', () => {
   });
 
   it('streams deltas that concatenate to the final text', async () => {
-    const events: GenerateStreamResponse[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const stream = (
-        client as unknown as Record<string, (r: unknown) => ClientReadableStream<GenerateStreamResponse>>
-      ).GenerateStream({
-        input,
-        sampling: { temperature: 0.9, seed: 5, maxNewTokens: 20, n: 2 },
-      });
-      stream.on('data', (event: GenerateStreamResponse) => events.push(event));
-      stream.on('error', reject);
-      stream.on('end', () => resolve());
+    const events = await collectStream<GenerateStreamResponse>(client, 'GenerateStream', {
+      input,
+      sampling: { temperature: 0.9, seed: 5, maxNewTokens: 20, n: 2 },
     });
     for (const sampleIndex of [0, 1]) {
       const mine = events.filter((event) => event.sampleIndex === sampleIndex);
@@ -98,26 +89,13 @@ describe('ar-server generation and scoring over gRPC', () => {
 
   it('stops decoding when the client cancels a stream', async () => {
     const before = await settledForwardPasses(server);
-    await new Promise<void>((resolve) => {
-      const stream = (
-        client as unknown as Record<
-          string,
-          (r: unknown) => ClientReadableStream<GenerateStreamResponse> & { cancel(): void }
-        >
-      ).GenerateStream({
-        input,
-        sampling: { temperature: 1, seed: 9, maxNewTokens: 400 },
-      });
-      let deltas = 0;
-      stream.on('data', () => {
-        if (++deltas === 3) stream.cancel();
-      });
-      stream.on('error', (error: { code: number }) => {
-        expect(error.code).toBe(status.CANCELLED);
-        resolve();
-      });
-      stream.on('end', () => resolve());
-    });
+    const received = await collectStream<GenerateStreamResponse>(
+      client,
+      'GenerateStream',
+      { input, sampling: { temperature: 1, seed: 9, maxNewTokens: 400 } },
+      { onMessage: (_event, count) => count === 3 },
+    );
+    expect(received).toHaveLength(3);
     const after = await settledForwardPasses(server);
     // Prefill + a few decode steps ran; nowhere near the 400 the request allowed.
     expect(after - before).toBeGreaterThan(0);

@@ -1,6 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import type { ClientReadableStream } from '@grpc/grpc-js';
-import { createClient, unaryCall } from '@ensemble/grpc';
+import { collectStream, createClient, unaryCall } from '@ensemble/grpc';
 import { FinishReason, GenerateResponse, GenerateStreamResponse, MODEL_SERVICE } from '@ensemble/proto';
 import { bufCurl, grpcError, ServerProcess } from './support/server-process';
 import { settledForwardPasses } from './support/metrics';
@@ -74,18 +73,10 @@ describe('diffusion-server generation and scoring over gRPC', () => {
   });
 
   it('streams one progress event per denoising step, then the completion', async () => {
-    const events: GenerateStreamResponse[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const stream = (
-        client as unknown as Record<string, (r: unknown) => ClientReadableStream<GenerateStreamResponse>>
-      ).GenerateStream({
-        input,
-        sampling: { temperature: 0 },
-        diffusion: { steps: 5, lengthPolicy: FIXED, middleLength: 5, algorithm: 3 },
-      });
-      stream.on('data', (event: GenerateStreamResponse) => events.push(event));
-      stream.on('error', reject);
-      stream.on('end', () => resolve());
+    const events = await collectStream<GenerateStreamResponse>(client, 'GenerateStream', {
+      input,
+      sampling: { temperature: 0 },
+      diffusion: { steps: 5, lengthPolicy: FIXED, middleLength: 5, algorithm: 3 },
     });
     const progress = events.filter((event) => event.progress).map((event) => event.progress);
     expect(progress.map((p) => p?.step)).toEqual([0, 1, 2, 3, 4]);
@@ -96,24 +87,17 @@ describe('diffusion-server generation and scoring over gRPC', () => {
 
   it('stops the denoising loop when the client cancels', async () => {
     const before = await settledForwardPasses(server);
-    await new Promise<void>((resolve) => {
-      const stream = (
-        client as unknown as Record<
-          string,
-          (r: unknown) => ClientReadableStream<GenerateStreamResponse> & { cancel(): void }
-        >
-      ).GenerateStream({
+    const received = await collectStream<GenerateStreamResponse>(
+      client,
+      'GenerateStream',
+      {
         input,
         sampling: { temperature: 0 },
         diffusion: { steps: 500, lengthPolicy: FIXED, middleLength: 400 },
-      });
-      let steps = 0;
-      stream.on('data', () => {
-        if (++steps === 3) stream.cancel();
-      });
-      stream.on('error', () => resolve());
-      stream.on('end', () => resolve());
-    });
+      },
+      { onMessage: (_event, count) => count === 3 },
+    );
+    expect(received).toHaveLength(3);
     const after = await settledForwardPasses(server);
     expect(after - before).toBeGreaterThan(0);
     expect(after - before).toBeLessThan(100);

@@ -1,5 +1,4 @@
 import { status } from '@grpc/grpc-js';
-import type { ClientReadableStream } from '@grpc/grpc-js';
 import { collectStream, createClient, unaryCall } from '@ensemble/grpc';
 import {
   ENSEMBLE_SERVICE,
@@ -178,28 +177,27 @@ describe('orchestrator with both model servers as processes', () => {
   });
 
   it('streams every Evaluate task when a backend dies mid-run, marking the missing backend', async () => {
-    const events: EvaluateResponse[] = [];
     let killed = false;
-    await new Promise<void>((resolve, reject) => {
-      const stream = (
-        client as unknown as Record<string, (r: unknown) => ClientReadableStream<EvaluateResponse>>
-      ).Evaluate({
+    const events = await collectStream<EvaluateResponse>(
+      client,
+      'Evaluate',
+      {
         dataset: 'humaneval-single-line',
         limit: 6,
         concurrency: 1,
         sampling: { temperature: 0, maxNewTokens: 8 },
         diffusion: { steps: 4, lengthPolicy: 1, middleLength: 6 },
-      });
-      stream.on('data', (event: EvaluateResponse) => {
-        events.push(event);
-        if (event.task && !killed) {
-          killed = true;
-          void diffusion.stop('SIGKILL');
-        }
-      });
-      stream.on('error', reject);
-      stream.on('end', () => resolve());
-    });
+      },
+      {
+        // Kill the diffusion backend as soon as the first task is in.
+        onMessage: (event) => {
+          if (event.task && !killed) {
+            killed = true;
+            void diffusion.stop('SIGKILL');
+          }
+        },
+      },
+    );
     const tasks = events.filter((event) => event.task).map((event) => event.task);
     expect(tasks).toHaveLength(6);
     expect(new Set(tasks.map((task) => task?.taskId)).size).toBe(6);

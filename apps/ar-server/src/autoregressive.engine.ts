@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { InvalidArgumentError, RequestContext } from '@ensemble/grpc';
 import { CausalLm, DecodeScheduler, Rng } from '@ensemble/inference';
+import { scoreResult } from '@ensemble/model-server';
 import type {
   CompletionResult,
   FinishReasonName,
@@ -8,9 +9,10 @@ import type {
   InferenceEngine,
   LoadedModelParts,
   ModelServerConfig,
+  ScoredText,
   ScoreResult,
 } from '@ensemble/model-server';
-import { CausalScorer, summarise } from '@ensemble/scoring';
+import { CausalScorer } from '@ensemble/scoring';
 import {
   FimPromptBuilder,
   IncrementalDetokenizer,
@@ -148,7 +150,7 @@ export class AutoregressiveEngine implements InferenceEngine {
   async score(params: ScoreParams, context: RequestContext): Promise<ScoreResult> {
     // Identical candidates are scored once.
     const unique = [...new Set(params.candidates)];
-    const logprobs = new Map<string, { ids: number[]; logprobs: number[] }>();
+    const logprobs = new Map<string, ScoredText>();
     if (params.mode === 'fim') {
       const prompt = this.prompts.build(params.prefix, params.suffix).ids;
       const middles = unique.map((candidate) => [
@@ -173,22 +175,7 @@ export class AutoregressiveEngine implements InferenceEngine {
         logprobs.set(candidate, { ids: span.tokens.slice(from, to + 1), logprobs: values });
       }
     }
-    return {
-      mode: params.mode,
-      scores: params.candidates.map((candidate) => {
-        const { ids, logprobs: values } = logprobs.get(candidate) as { ids: number[]; logprobs: number[] };
-        return {
-          ...summarise(values),
-          tokens: params.returnTokenLogprobs
-            ? values.map((logprob, k) => ({
-                id: ids[k],
-                token: this.tokenizer.idToToken(ids[k]) ?? '',
-                logprob,
-              }))
-            : undefined,
-        };
-      }),
-    };
+    return scoreResult(params, logprobs, (id) => this.tokenizer.idToToken(id));
   }
 
   private checkLength(tokens: number, candidateIndex: number): void {

@@ -2,12 +2,14 @@ import { randomInt } from 'node:crypto';
 import { InvalidArgumentError, RequestContext, ResourceExhaustedError } from '@ensemble/grpc';
 import { Rng } from '@ensemble/inference';
 import { BidirectionalLm, denoise, maskedMonteCarlo, maskedOneShot } from '@ensemble/diffusion';
+import { scoreResult } from '@ensemble/model-server';
 import type {
   CompletionResult,
   GenerationEvent,
   InferenceEngine,
   LoadedModelParts,
   ModelServerConfig,
+  ScoredText,
   ScoreResult,
 } from '@ensemble/model-server';
 import { summarise } from '@ensemble/scoring';
@@ -192,7 +194,7 @@ export class DiffusionEngine implements InferenceEngine {
     const prefix = this.tokenizer.encode(params.prefix);
     const suffix = this.tokenizer.encode(params.suffix);
     const unique = [...new Set(params.candidates)];
-    const results = new Map<string, { ids: number[]; logprobs: number[] }>();
+    const results = new Map<string, ScoredText>();
     for (const candidate of unique) {
       context.throwIfAborted();
       const middle = this.tokenizer.encode(candidate);
@@ -211,21 +213,6 @@ export class DiffusionEngine implements InferenceEngine {
           : await maskedOneShot(this.lm, prefix, middle, suffix);
       results.set(candidate, { ids: middle, logprobs });
     }
-    return {
-      mode: params.mode,
-      scores: params.candidates.map((candidate) => {
-        const { ids, logprobs } = results.get(candidate) as { ids: number[]; logprobs: number[] };
-        return {
-          ...summarise(logprobs),
-          tokens: params.returnTokenLogprobs
-            ? logprobs.map((logprob, k) => ({
-                id: ids[k],
-                token: this.tokenizer.idToToken(ids[k]) ?? '',
-                logprob,
-              }))
-            : undefined,
-        };
-      }),
-    };
+    return scoreResult(params, results, (id) => this.tokenizer.idToToken(id));
   }
 }

@@ -1,6 +1,6 @@
 import type { RequestContext } from '@ensemble/grpc';
 import type { GenerationParams, LengthPolicyName, ScoreModeName, ScoreParams } from '@ensemble/validation';
-import type { LogLikelihood } from '@ensemble/scoring';
+import { LogLikelihood, summarise } from '@ensemble/scoring';
 import type { ModelDirectory, SessionRunner } from '@ensemble/inference';
 import type { ModelServerConfig } from './model-server.config';
 
@@ -64,4 +64,33 @@ export interface InferenceEngine {
     onEvent?: (event: GenerationEvent) => void,
   ): Promise<CompletionResult[]>;
   score(params: ScoreParams, context: RequestContext): Promise<ScoreResult>;
+}
+
+/** Per-token log-probabilities of one distinct candidate text, and the ids they belong to. */
+export interface ScoredText {
+  ids: number[];
+  logprobs: number[];
+}
+
+/**
+ * The Score result in request order from the distinct texts an engine scored (identical candidates share one
+ * entry), with per-token detail when the request asked for it.
+ */
+export function scoreResult(
+  params: ScoreParams,
+  scored: ReadonlyMap<string, ScoredText>,
+  tokenText: (id: number) => string | undefined,
+): ScoreResult {
+  return {
+    mode: params.mode,
+    scores: params.candidates.map((candidate) => {
+      const { ids, logprobs } = scored.get(candidate) as ScoredText;
+      return {
+        ...summarise(logprobs),
+        tokens: params.returnTokenLogprobs
+          ? logprobs.map((logprob, k) => ({ id: ids[k], token: tokenText(ids[k]) ?? '', logprob }))
+          : undefined,
+      };
+    }),
+  };
 }

@@ -50,25 +50,39 @@ export function unaryCall<Res>(
   });
 }
 
-/** Calls a server-streaming method and collects every message (for tools and tests; not for unbounded streams). */
+/**
+ * Calls a server-streaming method and collects its messages (for tools and tests; not for unbounded streams).
+ * `onMessage` sees each message as it arrives; returning true cancels the call, and the messages so far are then the
+ * result.
+ */
 export function collectStream<Res>(
   client: grpc.Client,
   method: string,
   request: unknown,
-  options: CallOptions = {},
+  options: CallOptions & { onMessage?: (message: Res, received: number) => boolean | void } = {},
 ): Promise<Res[]> {
   const fn = (client as unknown as Record<string, unknown>)[method];
   if (typeof fn !== 'function') return Promise.reject(new Error(`method ${method} not found on client`));
   return new Promise((resolve, reject) => {
     const messages: Res[] = [];
+    let stopped = false;
     const stream = fn.call(
       client,
       request,
       toMetadata(options.metadata),
       callOptions(options),
     ) as grpc.ClientReadableStream<Res>;
-    stream.on('data', (message: Res) => messages.push(message));
-    stream.on('error', reject);
+    stream.on('data', (message: Res) => {
+      if (stopped) return;
+      messages.push(message);
+      if (options.onMessage?.(message, messages.length)) {
+        stopped = true;
+        stream.cancel();
+      }
+    });
+    stream.on('error', (error: grpc.ServiceError) =>
+      stopped && error.code === grpc.status.CANCELLED ? resolve(messages) : reject(error),
+    );
     stream.on('end', () => resolve(messages));
   });
 }
