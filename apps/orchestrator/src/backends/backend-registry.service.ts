@@ -11,7 +11,8 @@ import { ModelBackend } from './model-backend';
 @Injectable()
 export class BackendRegistry implements OnModuleInit, OnModuleDestroy {
   readonly backends: ModelBackend[];
-  private readonly timers: NodeJS.Timeout[] = [];
+  /** The next health check of each backend. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
@@ -28,6 +29,7 @@ export class BackendRegistry implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.timers.forEach((timer) => clearTimeout(timer));
+    this.timers.clear();
     this.backends.forEach((backend) => backend.close());
   }
 
@@ -68,7 +70,6 @@ export class BackendRegistry implements OnModuleInit, OnModuleDestroy {
     }
     const timer = setTimeout(() => void this.watch(backend), this.config.healthCheckIntervalMs);
     timer.unref();
-    this.timers.push(timer);
-    if (this.timers.length > 64) this.timers.splice(0, this.timers.length - 64);
+    this.timers.set(backend.name, timer);
   }
 }
