@@ -13,6 +13,7 @@ export class BackendRegistry implements OnModuleInit, OnModuleDestroy {
   readonly backends: ModelBackend[];
   /** The next health check of each backend. */
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private closed = false;
 
   constructor(
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
@@ -28,6 +29,7 @@ export class BackendRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.closed = true;
     this.timers.forEach((timer) => clearTimeout(timer));
     this.timers.clear();
     this.backends.forEach((backend) => backend.close());
@@ -68,6 +70,7 @@ export class BackendRegistry implements OnModuleInit, OnModuleDestroy {
       if (serving) this.logger.log(entry, 'backends');
       else this.logger.warn(entry, 'backends');
     }
+    if (this.closed) return;
     const timer = setTimeout(() => void this.watch(backend), this.config.healthCheckIntervalMs);
     timer.unref();
     this.timers.set(backend.name, timer);
