@@ -82,18 +82,30 @@ function confidenceOf(probs: Float64Array, id: number, kind: ConfidenceKind): nu
   return first - second;
 }
 
+// Tokens below this share of the mass are not sorted for top-p when the rest already exceeds top_p: each of them
+// comes after all the others in the sorted order, with more than top_p before it, so it is dropped anyway.
+const NEGLIGIBLE = 1e-7;
+
 function applyTopP(logits: Float64Array, topP: number): void {
-  const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b);
-  const max = logits[order[0]];
+  let max = -Infinity;
+  for (const value of logits) if (value > max) max = value;
+  const weights = logits.map((value) => Math.exp(value - max));
   let sum = 0;
-  for (const i of order) sum += Math.exp(logits[i] - max);
+  for (const weight of weights) sum += weight;
+  // Sorting a 152k vocabulary for every position of every step is the cost to avoid: rank only the tokens that
+  // can be kept when they alone already exceed top_p (the result is the same as a full sort).
+  let ranked = Array.from(logits.keys()).filter((i) => weights[i] >= sum * NEGLIGIBLE);
+  const covered = ranked.reduce((total, i) => total + weights[i], 0) / sum;
+  if (!(covered > topP)) ranked = Array.from(logits.keys());
+  ranked.sort((a, b) => logits[b] - logits[a] || a - b);
+  const keep = new Uint8Array(logits.length);
   let before = 0;
-  for (let rank = 0; rank < order.length; rank++) {
-    const i = order[rank];
-    const p = Math.exp(logits[i] - max) / sum;
-    if (rank > 0 && before > topP) logits[i] = -Infinity;
-    before += p;
+  for (let rank = 0; rank < ranked.length; rank++) {
+    if (rank > 0 && before > topP) break;
+    keep[ranked[rank]] = 1;
+    before += weights[ranked[rank]] / sum;
   }
+  for (let i = 0; i < logits.length; i++) if (!keep[i]) logits[i] = -Infinity;
 }
 
 function applyTopK(logits: Float64Array, k: number): void {
