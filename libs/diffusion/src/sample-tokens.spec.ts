@@ -18,7 +18,12 @@ describe('sampleDenoiseToken (Open-dLLM sample_tokens at temperature 0)', () => 
   it('keeps the same set when the shortcut cannot apply (many small tokens needed to reach top_p)', () => {
     // 1000 tokens of equal mass: top_p .5005 keeps the first 501 (mass before the 501st is .5, before the 502nd
     // .501), so p[x0] = 1/501.
-    const flat = sampleDenoiseToken(row(new Array(1000).fill(0.001)), greedy(0.5005), 'probability', new Rng(0));
+    const flat = sampleDenoiseToken(
+      row(new Array(1000).fill(0.001)),
+      greedy(0.5005),
+      'probability',
+      new Rng(0),
+    );
     expect(flat.id).toBe(0);
     expect(flat.confidence).toBeCloseTo(1 / 501, 9);
   });
