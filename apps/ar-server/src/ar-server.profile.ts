@@ -1,4 +1,4 @@
-import type { ModelServerProfile } from '@ensemble/model-server';
+import { DIFFUSION_DEFAULTS, type ModelServerProfile } from '@ensemble/model-server';
 import { AutoregressiveEngine } from './autoregressive.engine';
 
 /** The autoregressive server: Qwen2.5-Coder style fill-in-the-middle with a causal KV-cache graph. */
@@ -12,15 +12,7 @@ export const AR_SERVER_PROFILE: ModelServerProfile = {
   defaults: {
     // The seed's generation settings: temperature 0.6, up to 512 new tokens.
     sampling: { temperature: 0.6, topP: 0.95, topK: 0, maxNewTokens: 512, n: 1 },
-    // Unused by this kind; present so every request resolves to one parameter shape.
-    diffusion: {
-      steps: 64,
-      algorithm: 'p2',
-      algTemp: 0,
-      lengthPolicy: 'fixed',
-      middleLength: 32,
-      candidateLengths: [],
-    },
+    diffusion: DIFFUSION_DEFAULTS,
   },
   createEngine: (model, config) => new AutoregressiveEngine(model, config),
 };

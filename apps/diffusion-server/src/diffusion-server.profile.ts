@@ -1,4 +1,4 @@
-import type { ModelServerProfile } from '@ensemble/model-server';
+import { DIFFUSION_DEFAULTS, type ModelServerProfile } from '@ensemble/model-server';
 import { DiffusionEngine } from './diffusion.engine';
 
 /** The diffusion server: Open-dCoder style masked-diffusion infilling with a bidirectional graph. */
@@ -12,14 +12,7 @@ export const DIFFUSION_SERVER_PROFILE: ModelServerProfile = {
   defaults: {
     // Open-dLLM's reference evaluation: p2, 64 steps, temperature 0.6, top_p 0.95, no top_k.
     sampling: { temperature: 0.6, topP: 0.95, topK: 0, maxNewTokens: 256, n: 1 },
-    diffusion: {
-      steps: 64,
-      algorithm: 'p2',
-      algTemp: 0,
-      lengthPolicy: 'fixed',
-      middleLength: 32,
-      candidateLengths: [8, 16, 32, 64],
-    },
+    diffusion: DIFFUSION_DEFAULTS,
   },
   createEngine: (model, config) => new DiffusionEngine(model, config),
 };

@@ -1,4 +1,4 @@
-import { EvaluateRequest, InfillRequest, SelectionStrategy } from '@ensemble/proto';
+import { EvaluateRequest, InfillRequest } from '@ensemble/proto';
 import { InvalidArgumentError } from '@ensemble/grpc';
 import { DATASET_NAMES, DatasetName, isDatasetName } from '@ensemble/evaluation';
 import {
@@ -6,21 +6,13 @@ import {
   GenerationDefaults,
   integerInRange,
   RequestLimits,
+  SelectionStrategyName,
+  STRATEGY_NAMES,
   validateDiffusion,
   validateInput,
   validateSampling,
 } from '@ensemble/validation';
 import type { BackendTarget } from './backends';
-
-export type StrategyName = 'seed' | 'fim' | 'cross' | 'structural' | 'learned';
-
-const STRATEGIES: Record<number, StrategyName> = {
-  [SelectionStrategy.SELECTION_STRATEGY_SEED]: 'seed',
-  [SelectionStrategy.SELECTION_STRATEGY_FIM]: 'fim',
-  [SelectionStrategy.SELECTION_STRATEGY_CROSS]: 'cross',
-  [SelectionStrategy.SELECTION_STRATEGY_STRUCTURAL]: 'structural',
-  [SelectionStrategy.SELECTION_STRATEGY_LEARNED]: 'learned',
-};
 
 /**
  * The orchestrator checks ranges with the model servers' own rules so a bad request fails at the front door
@@ -42,7 +34,7 @@ export interface InfillParams {
   prefix: string;
   suffix: string;
   /** Undefined: the configured default strategy. */
-  strategy: StrategyName | undefined;
+  strategy: SelectionStrategyName | undefined;
   backends: BackendTarget[];
 }
 
@@ -58,7 +50,7 @@ export function validateInfillRequest(
     prefix,
     suffix,
     strategy: request.strategy
-      ? enumValue('strategy', request.strategy, STRATEGIES, 'SelectionStrategy')
+      ? enumValue('strategy', request.strategy, STRATEGY_NAMES, 'SelectionStrategy')
       : undefined,
     backends: selectBackends(request.backends ?? [], backends),
   };
@@ -91,7 +83,7 @@ export function validateEvaluateRequest(request: EvaluateRequest, limits: Reques
   validateDiffusion(request.diffusion, RANGE_ONLY_DEFAULTS.diffusion, limits);
   integerInRange('concurrency', request.concurrency ?? 0, 0, 256);
   (request.strategies ?? []).forEach((strategy, i) =>
-    enumValue(`strategies[${i}]`, strategy, STRATEGIES, 'SelectionStrategy'),
+    enumValue(`strategies[${i}]`, strategy, STRATEGY_NAMES, 'SelectionStrategy'),
   );
   return {
     dataset: request.dataset as DatasetName,

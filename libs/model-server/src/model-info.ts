@@ -1,32 +1,9 @@
-import {
-  DiffusionAlgorithm,
-  DiffusionParams,
-  GetModelInfoResponse,
-  LengthPolicy,
-  ModelKind,
-  SamplingParams,
-} from '@ensemble/proto';
+import { DiffusionParams, GetModelInfoResponse, ModelKind, SamplingParams } from '@ensemble/proto';
 import { projectVersion } from '@ensemble/config';
 import type { ModelDirectory } from '@ensemble/inference';
-import { SCORE_MODE_VALUES, type DiffusionAlgorithmName, type LengthPolicyName } from '@ensemble/validation';
+import { ALGORITHM_VALUES, LENGTH_POLICY_VALUES, SCORE_MODE_VALUES } from '@ensemble/validation';
 import type { ModelServerConfig } from './model-server.config';
 import type { ModelServerProfile } from './model-server.profile';
-
-const ALGORITHM_VALUES: Record<DiffusionAlgorithmName, DiffusionAlgorithm> = {
-  p2: DiffusionAlgorithm.DIFFUSION_ALGORITHM_P2,
-  'p2-legacy': DiffusionAlgorithm.DIFFUSION_ALGORITHM_P2_LEGACY,
-  maskgit_plus: DiffusionAlgorithm.DIFFUSION_ALGORITHM_MASKGIT_PLUS,
-  entropy: DiffusionAlgorithm.DIFFUSION_ALGORITHM_ENTROPY,
-  topk_margin: DiffusionAlgorithm.DIFFUSION_ALGORITHM_TOPK_MARGIN,
-  origin: DiffusionAlgorithm.DIFFUSION_ALGORITHM_ORIGIN,
-};
-
-export const LENGTH_POLICY_VALUES: Record<LengthPolicyName, LengthPolicy> = {
-  fixed: LengthPolicy.LENGTH_POLICY_FIXED,
-  oracle: LengthPolicy.LENGTH_POLICY_ORACLE,
-  hint: LengthPolicy.LENGTH_POLICY_HINT,
-  search: LengthPolicy.LENGTH_POLICY_SEARCH,
-};
 
 /** GetModelInfo's answer, from the model directory plus this server's profile and configuration. */
 export function buildModelInfo(

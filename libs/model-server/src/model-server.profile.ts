@@ -16,3 +16,16 @@ export interface ModelServerProfile {
   /** The model-specific algorithm (autoregressive decoding, diffusion denoising). */
   createEngine: EngineFactory;
 }
+
+/**
+ * Open-dLLM's reference evaluation settings (p2, 64 steps) with a fixed 32-token canvas. The diffusion server
+ * serves them; the autoregressive server carries them only so every request resolves to one parameter shape.
+ */
+export const DIFFUSION_DEFAULTS: GenerationDefaults['diffusion'] = {
+  steps: 64,
+  algorithm: 'p2',
+  algTemp: 0,
+  lengthPolicy: 'fixed',
+  middleLength: 32,
+  candidateLengths: [8, 16, 32, 64],
+};

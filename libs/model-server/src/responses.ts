@@ -1,6 +1,5 @@
 import { Completion, FinishReason, GenerateStreamResponse, ScoreResponse, Timings } from '@ensemble/proto';
-import { SCORE_MODE_VALUES } from '@ensemble/validation';
-import { LENGTH_POLICY_VALUES } from './model-info';
+import { LENGTH_POLICY_VALUES, SCORE_MODE_VALUES } from '@ensemble/validation';
 import type {
   CompletionResult,
   FinishReasonName,

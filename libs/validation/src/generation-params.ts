@@ -1,33 +1,8 @@
-import {
-  DiffusionAlgorithm,
-  DiffusionParams,
-  InfillInput,
-  LengthPolicy,
-  SamplingParams,
-} from '@ensemble/proto';
+import { DiffusionParams, InfillInput, SamplingParams } from '@ensemble/proto';
 import { InvalidArgumentError } from '@ensemble/grpc';
 import { enumValue, finiteInRange, integerInRange, isSet, maxLength } from './checks';
+import { ALGORITHM_NAMES, DiffusionAlgorithmName, LENGTH_POLICY_NAMES, LengthPolicyName } from './enum-names';
 import { RequestLimits } from './limits';
-
-export type DiffusionAlgorithmName =
-  'p2' | 'p2-legacy' | 'maskgit_plus' | 'entropy' | 'topk_margin' | 'origin';
-export type LengthPolicyName = 'fixed' | 'oracle' | 'hint' | 'search';
-
-const ALGORITHMS: Record<number, DiffusionAlgorithmName> = {
-  [DiffusionAlgorithm.DIFFUSION_ALGORITHM_P2]: 'p2',
-  [DiffusionAlgorithm.DIFFUSION_ALGORITHM_P2_LEGACY]: 'p2-legacy',
-  [DiffusionAlgorithm.DIFFUSION_ALGORITHM_MASKGIT_PLUS]: 'maskgit_plus',
-  [DiffusionAlgorithm.DIFFUSION_ALGORITHM_ENTROPY]: 'entropy',
-  [DiffusionAlgorithm.DIFFUSION_ALGORITHM_TOPK_MARGIN]: 'topk_margin',
-  [DiffusionAlgorithm.DIFFUSION_ALGORITHM_ORIGIN]: 'origin',
-};
-
-const LENGTH_POLICIES: Record<number, LengthPolicyName> = {
-  [LengthPolicy.LENGTH_POLICY_FIXED]: 'fixed',
-  [LengthPolicy.LENGTH_POLICY_ORACLE]: 'oracle',
-  [LengthPolicy.LENGTH_POLICY_HINT]: 'hint',
-  [LengthPolicy.LENGTH_POLICY_SEARCH]: 'search',
-};
 
 export interface Sampling {
   temperature: number;
@@ -129,10 +104,10 @@ export function validateDiffusion(
   const d = diffusion ?? ({} as Partial<DiffusionParams>);
   const algorithm = !d.algorithm
     ? defaults.algorithm
-    : enumValue('diffusion.algorithm', d.algorithm, ALGORITHMS, 'DiffusionAlgorithm');
+    : enumValue('diffusion.algorithm', d.algorithm, ALGORITHM_NAMES, 'DiffusionAlgorithm');
   const lengthPolicy = !d.lengthPolicy
     ? defaults.lengthPolicy
-    : enumValue('diffusion.length_policy', d.lengthPolicy, LENGTH_POLICIES, 'LengthPolicy');
+    : enumValue('diffusion.length_policy', d.lengthPolicy, LENGTH_POLICY_NAMES, 'LengthPolicy');
   const length = (field: string, value: number) => integerInRange(field, value, 1, limits.maxNewTokens);
 
   const middleLength = isSet(d.middleLength) ? length('diffusion.middle_length', d.middleLength) : undefined;

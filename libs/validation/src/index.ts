@@ -1,4 +1,5 @@
 export * from './checks';
+export * from './enum-names';
 export * from './generation-params';
 export * from './limits';
 export * from './score-params';

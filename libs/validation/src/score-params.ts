@@ -1,24 +1,9 @@
-import { ScoreMode, ScoreRequest } from '@ensemble/proto';
+import { ScoreRequest } from '@ensemble/proto';
 import { InvalidArgumentError } from '@ensemble/grpc';
 import { enumValue, integerInRange, isSet, maxLength } from './checks';
+import { SCORE_MODE_NAMES, ScoreModeName } from './enum-names';
 import { RequestLimits } from './limits';
 import { validateInput } from './generation-params';
-
-export type ScoreModeName = 'fim' | 'prefix_only' | 'masked_one_shot' | 'masked_monte_carlo';
-
-export const SCORE_MODE_NAMES: Record<number, ScoreModeName> = {
-  [ScoreMode.SCORE_MODE_FIM]: 'fim',
-  [ScoreMode.SCORE_MODE_PREFIX_ONLY]: 'prefix_only',
-  [ScoreMode.SCORE_MODE_MASKED_ONE_SHOT]: 'masked_one_shot',
-  [ScoreMode.SCORE_MODE_MASKED_MONTE_CARLO]: 'masked_monte_carlo',
-};
-
-export const SCORE_MODE_VALUES: Record<ScoreModeName, ScoreMode> = {
-  fim: ScoreMode.SCORE_MODE_FIM,
-  prefix_only: ScoreMode.SCORE_MODE_PREFIX_ONLY,
-  masked_one_shot: ScoreMode.SCORE_MODE_MASKED_ONE_SHOT,
-  masked_monte_carlo: ScoreMode.SCORE_MODE_MASKED_MONTE_CARLO,
-};
 
 export interface ScoreParams {
   prefix: string;

@@ -14,20 +14,9 @@ import {
   SyntaxChecker,
   TaskShape,
 } from '@ensemble/selection';
-import { SCORE_MODE_NAMES } from '@ensemble/validation';
+import { SCORE_MODE_NAMES, STRATEGY_NAMES, STRATEGY_VALUES } from '@ensemble/validation';
 import type { BackendRegistry } from '../backends/backend-registry.service';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../orchestrator.config';
-
-const STRATEGY_VALUES: Record<StrategyName, SelectionStrategy> = {
-  seed: SelectionStrategy.SELECTION_STRATEGY_SEED,
-  fim: SelectionStrategy.SELECTION_STRATEGY_FIM,
-  cross: SelectionStrategy.SELECTION_STRATEGY_CROSS,
-  structural: SelectionStrategy.SELECTION_STRATEGY_STRUCTURAL,
-  learned: SelectionStrategy.SELECTION_STRATEGY_LEARNED,
-};
-const STRATEGY_NAMES = Object.fromEntries(
-  Object.entries(STRATEGY_VALUES).map(([name, value]) => [value, name]),
-) as Record<number, StrategyName>;
 
 export interface SelectContext {
   input: InfillInput;
