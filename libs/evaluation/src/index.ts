@@ -8,3 +8,4 @@ export * from './load-dataset';
 export { readParquetObjects } from './parquet';
 export { Sha256MismatchError, readSha256Sums, sha256File, verifySha256 } from './sha256';
 export * from './slice-tasks';
+export * from './metrics';
