@@ -1,8 +1,16 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { projectVersion } from '@ensemble/config';
+import { DATASET_NAMES, DatasetName } from '@ensemble/evaluation';
 import { checkHealth } from './health.command';
 import { modelInfo } from './info.command';
 import { LocalStack } from './local-stack';
+import { scoreCommand } from './score/score.command';
+
+const log = (line: string) => process.stderr.write(line + '\n');
+
+function datasetOption(flags = '--dataset <name>') {
+  return new Option(flags, 'benchmark split').choices(DATASET_NAMES).makeOptionMandatory();
+}
 
 function positiveInt(name: string) {
   return (raw: string): number => {
@@ -93,7 +101,49 @@ export function buildCli(): Command {
       process.exitCode = await stack.finished;
     });
 
+  program
+    .command('score')
+    .description(
+      'Judge a predictions file without running models: our predictions.jsonl, the human-eval-infilling samples ' +
+        "format {task_id, completion}, or the seed's published files; writes DIR/metrics.json (+ report.html)",
+    )
+    .argument('<file>', 'predictions (.jsonl or .jsonl.gz)')
+    .addOption(datasetOption())
+    .requiredOption('--out <dir>', 'folder for metrics.json, outcomes.jsonl and report.html')
+    .option(
+      '--parallelism <n>',
+      'programs executed at once (default: CPU count)',
+      positiveInt('--parallelism'),
+    )
+    .option('--timeout <ms>', 'per-program wall clock (HumanEval: 3000)', positiveInt('--timeout'))
+    .option(
+      '--unsafe-no-sandbox',
+      'run generated code without bwrap (only in a container that is the sandbox)',
+    )
+    .option('--no-report', 'skip report.html and the chart PNGs')
+    .action(async (file: string, options: ScoreCliOptions) => {
+      await scoreCommand({
+        file,
+        dataset: options.dataset,
+        out: options.out,
+        unsafeNoSandbox: options.unsafeNoSandbox === true,
+        parallelism: options.parallelism,
+        timeoutMs: options.timeout,
+        report: options.report,
+        log,
+      });
+    });
+
   return program;
+}
+
+interface ScoreCliOptions {
+  dataset: DatasetName;
+  out: string;
+  parallelism?: number;
+  timeout?: number;
+  unsafeNoSandbox?: boolean;
+  report: boolean;
 }
 
 interface ServeOptions {

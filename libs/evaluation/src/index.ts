@@ -9,3 +9,5 @@ export { readParquetObjects } from './parquet';
 export { Sha256MismatchError, readSha256Sums, sha256File, verifySha256 } from './sha256';
 export * from './slice-tasks';
 export * from './metrics';
+export * from './predictions';
+export * from './judging';

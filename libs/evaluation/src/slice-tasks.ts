@@ -25,6 +25,13 @@ export function matchesTaskId(task: BenchmarkTask, id: string | number): boolean
   return taskIdKeys(task).includes(String(id));
 }
 
+/** Every key {@link matchesTaskId} accepts -> its task. */
+export function taskIndex<T extends BenchmarkTask>(tasks: readonly T[]): Map<string, T> {
+  const byKey = new Map<string, T>();
+  for (const task of tasks) for (const key of taskIdKeys(task)) byKey.set(key, task);
+  return byKey;
+}
+
 function taskIdKeys(task: BenchmarkTask): string[] {
   return task.dataset === 'santacoder-fim-py' ? [task.id, task.name, String(task.index)] : [task.id];
 }
@@ -51,8 +58,7 @@ export function sliceTasks<T extends BenchmarkTask>(tasks: readonly T[], slice: 
 
   let selected: T[] = [...tasks];
   if (ids !== undefined) {
-    const byKey = new Map<string, T>();
-    for (const task of tasks) for (const key of taskIdKeys(task)) byKey.set(key, task);
+    const byKey = taskIndex(tasks);
     const wanted = new Set<T>();
     const unknown: (string | number)[] = [];
     for (const id of ids) {

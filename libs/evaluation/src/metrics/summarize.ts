@@ -34,16 +34,23 @@ export function summarize(
   const rules = rulesFor(dataset);
   const first = tasks.map((task) => task.candidates[0]);
   const countRight = (rule: CorrectnessRule) => first.filter((c) => isRight(c, rule)).length;
+  const counted = {
+    execution: 'passed',
+    em_first_line: 'exactMatchFirstLine',
+    em_whole: 'exactMatchWhole',
+  } as const;
+  const counts: EvaluationMetrics['counts'] = { tasks: tasks.length };
+  const rates: EvaluationMetrics['rates'] = {};
+  for (const rule of rules) {
+    counts[counted[rule]] = countRight(rule);
+    rates[counted[rule]] = tasks.length ? countRight(rule) / tasks.length : 0;
+  }
   return {
     dataset,
     tasks: tasks.length,
     failedTasks,
-    counts: {
-      tasks: tasks.length,
-      ...(rules.includes('execution') ? { passed: countRight('execution') } : {}),
-      ...(rules.includes('em_first_line') ? { exactMatchFirstLine: countRight('em_first_line') } : {}),
-      ...(rules.includes('em_whole') ? { exactMatchWhole: countRight('em_whole') } : {}),
-    },
+    counts,
+    rates,
     rules: rules.map((rule) => ruleMetrics(rule, tasks)),
   };
 }

@@ -93,6 +93,8 @@ export interface EvaluationMetrics {
   failedTasks: number;
   /** Plain counts of the first candidate of each task (what `bench score` of a single-system file reports). */
   counts: { tasks: number; passed?: number; exactMatchFirstLine?: number; exactMatchWhole?: number };
+  /** The same counts divided by `counts.tasks` (0 when there are no tasks). */
+  rates: { passed?: number; exactMatchFirstLine?: number; exactMatchWhole?: number };
   /** One entry per rule that applies to the dataset. */
   rules: RuleMetrics[];
 }

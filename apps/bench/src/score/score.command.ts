@@ -1,0 +1,34 @@
+import { basename } from 'node:path';
+import { DatasetName } from '@ensemble/evaluation';
+import { RunFolder } from '../results/run-folder';
+import { writeResults } from '../results/write-results';
+import { countsLine, headlineTable, scorePredictions } from './score-predictions';
+
+export interface ScoreCommandOptions {
+  file: string;
+  dataset: DatasetName;
+  out: string;
+  unsafeNoSandbox: boolean;
+  parallelism?: number;
+  timeoutMs?: number;
+  report: boolean;
+  log: (line: string) => void;
+}
+
+/** `bench score FILE --dataset NAME --out DIR`: judge a predictions file without running any model. */
+export async function scoreCommand(options: ScoreCommandOptions): Promise<void> {
+  const result = await scorePredictions(options);
+  const folder = RunFolder.open(options.out);
+  await writeResults(folder, {
+    title: `bench score ${basename(options.file)} (${options.dataset})`,
+    runId: basename(options.out),
+    config: { command: 'score', file: options.file, dataset: options.dataset, format: result.format },
+    metrics: result.metrics,
+    tasks: result.tasks,
+    noReport: !options.report,
+    log: options.log,
+  });
+  options.log(headlineTable(result.metrics));
+  process.stdout.write(countsLine(result.metrics) + '\n');
+  options.log(`bench: wrote ${folder.path('metrics.json')}`);
+}

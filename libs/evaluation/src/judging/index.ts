@@ -1,0 +1,2 @@
+export * from './human-eval-program';
+export * from './judge';

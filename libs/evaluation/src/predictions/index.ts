@@ -1,0 +1,3 @@
+export * from './prediction-record';
+export * from './read-json-lines';
+export * from './read-predictions';
