@@ -4,6 +4,7 @@ import { DATASET_NAMES, DatasetName } from '@ensemble/evaluation';
 import { checkHealth } from './health.command';
 import { modelInfo } from './info.command';
 import { LocalStack } from './local-stack';
+import { RunCliOptions, runCommand } from './run/run.command';
 import { scoreCommand } from './score/score.command';
 
 const log = (line: string) => process.stderr.write(line + '\n');
@@ -100,6 +101,76 @@ export function buildCli(): Command {
       }
       process.exitCode = await stack.finished;
     });
+
+  const number = (name: string) => (raw: string) => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value))
+      throw new InvalidArgumentError(`${name} must be a number`);
+    return value;
+  };
+  program
+    .command('run')
+    .description(
+      'Run a benchmark split through the ensemble (Ensemble.Evaluate) into <results-dir>/<run-id>/: ' +
+        'predictions.jsonl as tasks finish, then metrics.json, stats.json, config.json and report.html',
+    )
+    .addOption(datasetOption())
+    .option('--target <host:port>', 'a running orchestrator')
+    .option('--embedded', 'start ar-server, diffusion-server and the orchestrator here (bundled tiny models)')
+    .option('--ar-model-dir <dir>', 'with --embedded: autoregressive model directory')
+    .option('--diffusion-model-dir <dir>', 'with --embedded: diffusion model directory')
+    .option('--offset <n>', 'skip this many tasks of the split', positiveInt('--offset'), 0)
+    .option('--limit <n>', 'run at most this many tasks', positiveInt('--limit'))
+    .option('--shard-index <i>', 'run tasks whose index % shard-count == i', positiveInt('--shard-index'))
+    .option('--shard-count <n>', 'number of shards', positiveInt('--shard-count'))
+    .option('--task-ids <ids>', 'comma-separated task ids to run')
+    .option('--concurrency <n>', 'tasks in flight on the orchestrator', positiveInt('--concurrency'), 4)
+    .option('--temperature <t>', 'sampling temperature (0 = greedy)', number('--temperature'))
+    .option('--top-p <p>', 'nucleus mass', number('--top-p'))
+    .option('--top-k <k>', 'top-k cut-off', positiveInt('--top-k'))
+    .option(
+      '--seed <n>',
+      'sampling seed of every task (fixed so runs are reproducible)',
+      positiveInt('--seed'),
+      0,
+    )
+    .option('--max-new-tokens <n>', 'generation budget', positiveInt('--max-new-tokens'))
+    .option('--samples <n>', 'samples per model and task (pass@k)', positiveInt('--samples'))
+    .option('--steps <n>', 'diffusion denoising steps', positiveInt('--steps'))
+    .addOption(
+      new Option('--algorithm <name>', 'diffusion sampler').choices([
+        'p2',
+        'p2-legacy',
+        'maskgit_plus',
+        'entropy',
+        'topk_margin',
+        'origin',
+      ]),
+    )
+    .option('--alg-temp <t>', 'diffusion confidence noise', number('--alg-temp'))
+    .option('--oracle-length', 'give the diffusion model the true middle length (the published protocol)')
+    .option('--strategies <list>', 'comma-separated strategies to evaluate (default: all available)')
+    .addOption(
+      new Option('--strategy <name>', 'strategy whose pick is `completion` in predictions.jsonl')
+        .choices(['seed', 'fim', 'cross', 'structural', 'learned'])
+        .default('cross'),
+    )
+    .option('--results-dir <dir>', 'parent of the run folder', 'results')
+    .option('--run-id <id>', 'run folder name (default: <dataset>-<timestamp>)')
+    .option('--resume', 'continue the run --run-id: skip saved tasks, retry failed ones')
+    .option('--no-execute', 'save predictions only; do not run the HumanEval tests')
+    .option(
+      '--unsafe-no-sandbox',
+      'run generated code without bwrap (only in a container that is the sandbox)',
+    )
+    .option(
+      '--parallelism <n>',
+      'programs executed at once (default: CPU count)',
+      positiveInt('--parallelism'),
+    )
+    .option('--timeout <ms>', 'per-program wall clock (HumanEval: 3000)', positiveInt('--timeout'))
+    .option('--no-report', 'skip report.html and the chart PNGs')
+    .action((options: RunCliOptions) => runCommand(options, log));
 
   program
     .command('score')

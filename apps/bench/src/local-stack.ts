@@ -89,6 +89,9 @@ export class LocalStack {
       ...process.env,
       GRPC_HOST: '127.0.0.1',
       GRPC_PORT: String(port),
+      // Loopback only, so plaintext is an explicit, safe choice here (servers refuse it by default).
+      ALLOW_PLAINTEXT: 'true',
+      BACKEND_ALLOW_PLAINTEXT: 'true',
       ...extraEnv,
     };
     if (modelDir) env.MODEL_DIR = modelDir;

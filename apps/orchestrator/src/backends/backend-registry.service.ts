@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { JsonLogger } from '@ensemble/grpc';
+import { clientCredentials, JsonLogger } from '@ensemble/grpc';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../orchestrator.config';
 import { ModelBackend } from './model-backend';
 
@@ -19,7 +19,9 @@ export class BackendRegistry implements OnModuleInit, OnModuleDestroy {
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
     private readonly logger: JsonLogger,
   ) {
-    this.backends = config.backends.map((target) => new ModelBackend(target));
+    // One credentials object for all backends: the PEM files are read once, at start-up.
+    const credentials = clientCredentials(config.backendTls);
+    this.backends = config.backends.map((target) => new ModelBackend(target, credentials));
   }
 
   onModuleInit(): void {
@@ -44,7 +46,8 @@ export class BackendRegistry implements OnModuleInit, OnModuleDestroy {
   private async watch(backend: ModelBackend): Promise<void> {
     const wasServing = backend.serving;
     const serving = await backend.checkHealth(this.config.healthCheckTimeoutMs);
-    if (serving && !backend.info) {
+    // Read again after an outage: a restarted backend may serve another model or limits.
+    if (serving && (!backend.info || wasServing === false)) {
       try {
         const info = await backend.refreshInfo(this.config.healthCheckTimeoutMs);
         this.logger.log(
@@ -61,7 +64,8 @@ export class BackendRegistry implements OnModuleInit, OnModuleDestroy {
         backend.lastError = (error as Error).message;
       }
     }
-    if (wasServing !== serving) {
+    // A check that only timed out may leave the state as it was: log changes, not checks.
+    if (wasServing !== backend.serving) {
       const entry = {
         msg: serving ? 'backend serving' : 'backend not serving',
         backend: backend.name,

@@ -40,6 +40,8 @@ const SERVICE_CONFIG = JSON.stringify({
   ],
 });
 
+const CONSECUTIVE_TIMEOUTS_DOWN = 3;
+
 /** One configured ModelService backend (possibly many replicas behind one target) and its last known state. */
 export class ModelBackend {
   private readonly client: grpc.Client;
@@ -48,17 +50,27 @@ export class ModelBackend {
   /** From the last grpc.health.v1 check; undefined before the first one. */
   serving: boolean | undefined;
   lastError: string | undefined;
+  /** Health checks in a row that timed out. */
+  private timeouts = 0;
 
-  constructor(readonly target: BackendTarget) {
+  /** `credentials`: from clientCredentials(), TLS unless BACKEND_ALLOW_PLAINTEXT=true. */
+  constructor(
+    readonly target: BackendTarget,
+    credentials: grpc.ChannelCredentials,
+  ) {
     const options: grpc.ChannelOptions = {
       'grpc.service_config': SERVICE_CONFIG,
       'grpc.enable_retries': 1,
       // Re-resolve DNS soon after a replica goes away (rollouts), not the default 30 s.
       'grpc.dns_min_time_between_resolutions_ms': 2000,
+      // A restarted backend is used again within seconds: grpc-js would otherwise back off reconnecting for up
+      // to 120 s after a long outage, while the health watch already reports it SERVING.
+      'grpc.initial_reconnect_backoff_ms': 500,
+      'grpc.max_reconnect_backoff_ms': 5000,
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
     };
-    this.client = createClient(MODEL_SERVICE, target.target, options);
-    this.healthClient = createClient(HEALTH_SERVICE, target.target, options);
+    this.client = createClient(MODEL_SERVICE, target.target, options, credentials);
+    this.healthClient = createClient(HEALTH_SERVICE, target.target, options, credentials);
   }
 
   get name(): string {
@@ -86,6 +98,11 @@ export class ModelBackend {
     return info;
   }
 
+  /**
+   * grpc.health.v1 Check. NOT_SERVING or a failed connection mark the backend down at once; a check that only
+   * timed out does so after CONSECUTIVE_TIMEOUTS_DOWN in a row, because a model server busy with a long forward
+   * answers late without being down (one slow probe would otherwise take a working backend out of every request).
+   */
   async checkHealth(timeoutMs: number): Promise<boolean> {
     try {
       const response = await this.unary<health.HealthCheckResponse>(
@@ -99,11 +116,16 @@ export class ModelBackend {
       );
       this.serving = response.status === health.HealthCheckResponse_ServingStatus.SERVING;
       this.lastError = this.serving ? undefined : 'not serving (health check)';
+      this.timeouts = 0;
     } catch (error) {
-      this.serving = false;
-      this.lastError = (error as Error).message;
+      const timedOut = (error as grpc.ServiceError).code === grpc.status.DEADLINE_EXCEEDED;
+      this.timeouts = timedOut ? this.timeouts + 1 : 0;
+      if (!timedOut || this.timeouts >= CONSECUTIVE_TIMEOUTS_DOWN) {
+        this.serving = false;
+        this.lastError = (error as Error).message;
+      }
     }
-    return this.serving;
+    return this.serving === true;
   }
 
   close(): void {

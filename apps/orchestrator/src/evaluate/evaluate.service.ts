@@ -8,13 +8,14 @@ import {
   TaskResult,
   TaskStatus,
 } from '@ensemble/proto';
-import { FailedPreconditionError, JsonLogger, RequestContext } from '@ensemble/grpc';
+import { FailedPreconditionError, InvalidArgumentError, JsonLogger, RequestContext } from '@ensemble/grpc';
 import {
   BenchmarkTask,
   DatasetUnavailableError,
   loadDataset,
   seedInfillInput,
   sliceTasks,
+  TaskSliceError,
 } from '@ensemble/evaluation';
 import { BackendRegistry } from '../backends/backend-registry.service';
 import { EvaluateParams, validateEvaluateRequest } from '../ensemble-params';
@@ -176,6 +177,12 @@ export class EvaluateService {
       });
     } catch (error) {
       if (error instanceof DatasetUnavailableError) throw new FailedPreconditionError(error.message);
+      if (error instanceof TaskSliceError) {
+        throw new InvalidArgumentError(
+          error.message.startsWith('ids:') ? 'task_ids' : 'slice',
+          error.message,
+        );
+      }
       throw error;
     }
   }

@@ -1,0 +1,336 @@
+import { appendFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { createClient } from '@ensemble/grpc';
+import {
+  BenchmarkTask,
+  PredictionRecord,
+  TaskSliceError,
+  judgeEntries,
+  loadDataset,
+  readPredictions,
+  sliceTasks,
+  summarize,
+} from '@ensemble/evaluation';
+import { ENSEMBLE_SERVICE, EvaluateRequest, TaskStatus } from '@ensemble/proto';
+import {
+  ALGORITHM_VALUES,
+  DiffusionAlgorithmName,
+  STRATEGY_VALUES,
+  SelectionStrategyName,
+} from '@ensemble/validation';
+import { createExecutor } from '../execution/create-executor';
+import { freePort } from '../free-port';
+import { LocalStack } from '../local-stack';
+import { Progress } from '../progress';
+import { PREDICTIONS_FILE, RunFolder } from '../results/run-folder';
+import { writeResults } from '../results/write-results';
+import { countsLine, headlineTable } from '../score/score-predictions';
+import { streamEvaluate } from './evaluate-stream';
+import { predictionFromResult } from './prediction-from-result';
+import { RunConfig, RunIdentity, identityMismatch, newRunConfig } from './run-config';
+import { TIMINGS_FILE, appendTiming, runStats } from './run-stats';
+
+export interface RunBenchmarkOptions {
+  identity: RunIdentity;
+  /** Orchestrator address; undefined with `embedded`. */
+  target?: string;
+  /** Start ar-server, diffusion-server and the orchestrator here (tiny bundled models unless directories are given). */
+  embedded?: { arModelDir?: string; diffusionModelDir?: string };
+  resultsDir: string;
+  runId: string;
+  resume: boolean;
+  concurrency: number;
+  execute: boolean;
+  unsafeNoSandbox: boolean;
+  parallelism?: number;
+  timeoutMs?: number;
+  report: boolean;
+  /** Channel credentials and call metadata (TLS, bearer token) for the orchestrator. */
+  credentials?: grpc.ChannelCredentials;
+  metadata?: grpc.Metadata;
+  signal?: AbortSignal;
+  log: (line: string) => void;
+}
+
+/** Raised for anything the user must fix (bad slice, resume mismatch, occupied run folder); exit code 2. */
+export class RunUsageError extends Error {
+  override name = 'RunUsageError';
+}
+
+/**
+ * `bench run`: streams Ensemble.Evaluate into results/<run-id>/ one task at a time, then judges, summarises and
+ * reports. With `resume`, tasks already saved are not asked for again and failed ones are retried; the final
+ * predictions.jsonl is sorted by task so a resumed run and an uninterrupted one write the same file.
+ */
+export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunFolder> {
+  const { identity, log } = options;
+  const folder = RunFolder.open(`${options.resultsDir}/${options.runId}`);
+  const previous = folder.readJson<RunConfig>('config.json');
+  const saved = folder.readPredictions();
+  if (options.resume) {
+    if (!previous) throw new RunUsageError(`--resume: ${folder.dir} has no config.json; nothing to resume`);
+    const mismatch = identityMismatch(previous, identity);
+    if (mismatch) throw new RunUsageError(`--resume: settings differ from the saved run: ${mismatch}`);
+  } else if (saved.size > 0 || previous) {
+    throw new RunUsageError(
+      `${folder.dir} already holds a run; add --resume to continue it, or choose another --run-id`,
+    );
+  }
+
+  const dataset = await loadDataset(identity.dataset);
+  const tasks = sliceOf(dataset.tasks, identity);
+  const inSlice = new Set(tasks.map((t) => t.id));
+  const done = new Set(
+    [...saved.values()].filter((r) => r.status === 'ok' && inSlice.has(r.task_id)).map((r) => r.task_id),
+  );
+  const remaining = tasks.filter((t) => !done.has(t.id));
+  log(
+    `bench: run ${options.runId}: ${tasks.length} tasks of ${identity.dataset}` +
+      (options.resume ? `, ${done.size} already saved, ${remaining.length} to run` : ''),
+  );
+
+  const stack = options.embedded && remaining.length > 0 ? await startEmbedded(options, folder) : undefined;
+  const config: RunConfig =
+    previous ??
+    newRunConfig(identity, {
+      runId: options.runId,
+      target: stack ? 'embedded' : (options.target ?? ''),
+      models: {},
+      embedded: stack ? embeddedModels(options) : undefined,
+      concurrency: options.concurrency,
+      execution: null,
+    });
+  const segment = { wallMs: 0, tasks: 0 };
+  try {
+    if (remaining.length > 0) {
+      config.segments.push({ startedAt: new Date().toISOString(), tasksRequested: remaining.length });
+      folder.writeJson('config.json', config);
+      const startedAt = performance.now();
+      await streamTasks(
+        options,
+        stack?.orchestratorTarget ?? options.target!,
+        remaining,
+        folder,
+        config,
+        segment,
+      );
+      segment.wallMs = performance.now() - startedAt;
+    } else if (!previous) {
+      folder.writeJson('config.json', config);
+    }
+  } finally {
+    await stack?.stop();
+  }
+
+  const records = folder.readPredictions();
+  const missing = tasks.filter((t) => !records.has(t.id));
+  if (missing.length > 0) {
+    throw new Error(
+      `${missing.length} of ${tasks.length} tasks have no result (first: ${missing[0].id}); ` +
+        'the stream ended early — re-run with --resume',
+    );
+  }
+  const final = folder.finalizePredictions(tasks.map((t) => records.get(t.id)!));
+  await judgeAndReport(options, folder, config, final, segment);
+  return folder;
+}
+
+function sliceOf(all: readonly BenchmarkTask[], identity: RunIdentity): BenchmarkTask[] {
+  const { slice } = identity;
+  try {
+    return sliceTasks(all, {
+      ids: slice.taskIds,
+      offset: slice.offset,
+      limit: slice.limit,
+      ...(slice.shardCount !== undefined && slice.shardCount > 1
+        ? { shardIndex: slice.shardIndex ?? 0, shardCount: slice.shardCount }
+        : {}),
+    });
+  } catch (error) {
+    if (error instanceof TaskSliceError) throw new RunUsageError(error.message);
+    throw error;
+  }
+}
+
+function evaluateRequest(identity: RunIdentity, taskIds: string[], concurrency: number): EvaluateRequest {
+  const { sampling, diffusion } = identity;
+  return {
+    dataset: identity.dataset,
+    offset: 0,
+    limit: undefined,
+    shardIndex: 0,
+    shardCount: 0,
+    concurrency,
+    sampling: { ...sampling, stop: [] },
+    diffusion: {
+      steps: diffusion.steps,
+      algTemp: diffusion.algTemp,
+      algorithm: diffusion.algorithm ? ALGORITHM_VALUES[diffusion.algorithm as DiffusionAlgorithmName] : 0,
+      lengthPolicy: 0,
+      candidateLengths: [],
+    },
+    oracleLength: identity.oracleLength,
+    taskIds,
+    strategies: identity.strategies.map((s) => STRATEGY_VALUES[s as SelectionStrategyName]),
+  };
+}
+
+async function streamTasks(
+  options: RunBenchmarkOptions,
+  target: string,
+  remaining: BenchmarkTask[],
+  folder: RunFolder,
+  config: RunConfig,
+  segment: { tasks: number },
+): Promise<void> {
+  const client = createClient(ENSEMBLE_SERVICE, target, {}, options.credentials);
+  const progress = new Progress('tasks', remaining.length);
+  let received = 0;
+  let failed = 0;
+  try {
+    await streamEvaluate(
+      client,
+      evaluateRequest(
+        options.identity,
+        remaining.map((t) => t.id),
+        options.concurrency,
+      ),
+      {
+        metadata: options.metadata,
+        signal: options.signal,
+        onEvent: (event) => {
+          if (event.started) {
+            config.models = Object.fromEntries(event.started.backends.map((b) => [b.name, b.model]));
+            folder.writeJson('config.json', config);
+          } else if (event.task) {
+            const record = predictionFromResult(
+              options.identity.dataset,
+              event.task,
+              options.identity.primaryStrategy,
+            );
+            folder.appendPrediction(record);
+            appendTiming(folder.path(TIMINGS_FILE), record.task_id, event.task.timings ?? undefined);
+            received++;
+            segment.tasks = received;
+            if (event.task.status !== TaskStatus.TASK_STATUS_OK) failed++;
+            progress.update(received, failed);
+          }
+        },
+      },
+    );
+    progress.finish();
+  } catch (error) {
+    progress.finish();
+    const grpcError = error as Partial<grpc.ServiceError>;
+    const reason =
+      grpcError.code !== undefined ? `${grpc.status[grpcError.code]}: ${grpcError.details}` : String(error);
+    throw new Error(
+      `the Evaluate stream from ${target} ended early (${reason}); ${received} of ${remaining.length} tasks were ` +
+        `saved in ${folder.path(PREDICTIONS_FILE)} — re-run the same command with --resume to finish`,
+    );
+  } finally {
+    client.close();
+  }
+}
+
+async function judgeAndReport(
+  options: RunBenchmarkOptions,
+  folder: RunFolder,
+  config: RunConfig,
+  records: PredictionRecord[],
+  segment: { wallMs: number; tasks: number },
+): Promise<void> {
+  const { identity, log } = options;
+  const failed = records.filter((r) => r.status !== 'ok').length;
+  const previousStats = folder.readJson<{ segments?: Array<{ wallMs: number; tasks: number }> }>(
+    'stats.json',
+  );
+  const segments = [...(previousStats?.segments ?? []), ...(segment.tasks > 0 ? [segment] : [])];
+  folder.writeJson(
+    'stats.json',
+    runStats(folder.path(TIMINGS_FILE), segments, {
+      tasks: records.length,
+      ok: records.length - failed,
+      failed,
+    }),
+  );
+  if (failed > 0)
+    log(`bench: ${failed} tasks failed (see "error" in predictions.jsonl); --resume retries them`);
+  if (!options.execute && identity.dataset !== 'santacoder-fim-py') {
+    log('bench: --no-execute: predictions saved, not judged (run `bench score` on them later)');
+    return;
+  }
+  const dataset = await loadDataset(identity.dataset);
+  const predictions = await readPredictions(folder.path(PREDICTIONS_FILE), dataset.tasks);
+  const executor =
+    identity.dataset === 'santacoder-fim-py'
+      ? undefined
+      : await createExecutor({
+          unsafeNoSandbox: options.unsafeNoSandbox,
+          parallelism: options.parallelism,
+          timeoutMs: options.timeoutMs,
+          log,
+        });
+  config.execution = executor ? { mode: executor.mode, timeoutMs: options.timeoutMs ?? 3000 } : null;
+  folder.writeJson('config.json', config);
+  const progress = new Progress('executing', 0);
+  const judged = await judgeEntries(predictions.entries, {
+    executor,
+    onProgress: (done, total) => progress.update(done, 0, total),
+  });
+  if (executor) progress.finish();
+  const metrics = summarize(identity.dataset, judged, predictions.failedTasks.length);
+  await writeResults(folder, {
+    title: `Ensemble run ${options.runId} (${identity.dataset})`,
+    runId: options.runId,
+    config: config as unknown as Record<string, unknown>,
+    metrics,
+    tasks: judged,
+    notes: config.embedded?.tinyModels
+      ? [
+          'Ran on the bundled tiny test models (random weights): the numbers show the pipeline works, not model quality.',
+        ]
+      : undefined,
+    noReport: !options.report,
+    log,
+  });
+  log(headlineTable(metrics));
+  process.stdout.write(countsLine(metrics) + '\n');
+}
+
+function embeddedModels(options: RunBenchmarkOptions): RunConfig['embedded'] {
+  const ar = options.embedded?.arModelDir;
+  const diffusion = options.embedded?.diffusionModelDir;
+  return {
+    arModelDir: ar ?? 'bundled tiny model',
+    diffusionModelDir: diffusion ?? 'bundled tiny model',
+    tinyModels: !ar || !diffusion,
+  };
+}
+
+async function startEmbedded(options: RunBenchmarkOptions, folder: RunFolder): Promise<LocalStack> {
+  const serversLog = folder.path('servers.log');
+  const stack = new LocalStack({
+    arPort: await freePort(),
+    diffusionPort: await freePort(),
+    orchestratorPort: await freePort(),
+    arModelDir: options.embedded?.arModelDir,
+    diffusionModelDir: options.embedded?.diffusionModelDir,
+    metrics: false,
+    startTimeoutMs: 600_000,
+    log: (line) => appendFileSync(serversLog, line + '\n'),
+  });
+  const models = embeddedModels(options);
+  options.log(
+    `bench: starting the embedded stack (ar: ${models?.arModelDir}, diffusion: ${models?.diffusionModelDir}); ` +
+      `server logs in ${serversLog}`,
+  );
+  if (models?.tinyModels) {
+    options.log(
+      'bench: NOTE: running on the bundled tiny test models (random weights) — the pipeline is real, the scores ' +
+        'are not meaningful. Give --ar-model-dir and --diffusion-model-dir for real numbers.',
+    );
+  }
+  if (!(await stack.start())) throw new Error(`the embedded stack stopped while starting; see ${serversLog}`);
+  return stack;
+}
