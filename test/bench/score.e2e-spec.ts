@@ -1,0 +1,144 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { bench, dataDir } from './bench-cli';
+
+const published = (file: string) => join(dataDir(), 'reference-runs', 'open-dcoder-0.5B', file);
+const metricsOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+const readGzLines = (file: string) =>
+  gunzipSync(readFileSync(file))
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, string>);
+
+describe('bench score (built CLI, real sandbox)', () => {
+  const work = mkdtempSync(join(tmpdir(), 'bench-score-'));
+
+  it("reproduces the seed's published HumanEval single-line result: 790 of 1033 pass", async () => {
+    const out = join(work, 'he');
+    const result = await bench([
+      'score',
+      published('humaneval-singleline.jsonl.gz'),
+      '--dataset',
+      'humaneval-single-line',
+      '--out',
+      out,
+      '--no-report',
+    ]);
+    expect(result.stderr).not.toMatch(/WARNING/);
+    expect(result.code).toBe(0);
+    // The published eval file says pass@1 = 0.7647628267182962 over 1033 tasks.
+    const published_ = JSON.parse(readFileSync(published('humaneval-singleline.eval.json'), 'utf8'));
+    const metrics = metricsOf(out);
+    expect(metrics.counts).toEqual({ tasks: 1033, passed: 790 });
+    expect(metrics.rates.passed).toBeCloseTo(published_['pass@1'], 12);
+    expect(result.stdout).toContain('humaneval-single-line: 790/1033 passed (76.48%)');
+  });
+
+  it('reproduces the published SantaCoder-FIM exact match: 584 of 1043 under the first-line rule', async () => {
+    const out = join(work, 'sc');
+    const result = await bench([
+      'score',
+      published('santacoder-fim-py.jsonl.gz'),
+      '--dataset',
+      'santacoder-fim-py',
+      '--out',
+      out,
+    ]);
+    expect(result.code).toBe(0);
+    const metrics = metricsOf(out);
+    expect(metrics.counts.tasks).toBe(1043);
+    expect(metrics.counts.exactMatchFirstLine).toBe(584);
+    // The whole rule is reported too, and says which rule it is.
+    expect(metrics.rules.map((r: { rule: string }) => r.rule)).toEqual(['em_first_line', 'em_whole']);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<table');
+  });
+
+  it('all 1033 canonical single-line solutions pass, given in the human-eval samples format', async () => {
+    const rows = readGzLines(
+      join(dataDir(), 'human-eval-infilling', 'HumanEval-SingleLineInfilling.jsonl.gz'),
+    );
+    const samples = join(work, 'canonical.jsonl');
+    writeFileSync(
+      samples,
+      rows.map((r) => JSON.stringify({ task_id: r.task_id, completion: r.canonical_solution })).join('\n'),
+    );
+    const out = join(work, 'canonical');
+    const result = await bench([
+      'score',
+      samples,
+      '--dataset',
+      'humaneval-single-line',
+      '--out',
+      out,
+      '--no-report',
+    ]);
+    expect(result.code).toBe(0);
+    expect(metricsOf(out).counts).toEqual({ tasks: 1033, passed: 1033 });
+  });
+
+  it('several samples per task give pass@k, with the unbiased estimator', async () => {
+    const rows = readGzLines(
+      join(dataDir(), 'human-eval-infilling', 'HumanEval-SingleLineInfilling.jsonl.gz'),
+    );
+    // Task 0: 10 samples, 3 right; task 1: 10 samples, none right.
+    const lines = [
+      ...Array.from({ length: 10 }, (_, i) => ({
+        task_id: rows[0].task_id,
+        completion: i < 3 ? rows[0].canonical_solution : '    raise ValueError()\n',
+      })),
+      ...Array.from({ length: 10 }, () => ({ task_id: rows[1].task_id, completion: '    pass\n' })),
+    ];
+    const file = join(work, 'samples.jsonl');
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n'));
+    const out = join(work, 'samples');
+    const result = await bench([
+      'score',
+      file,
+      '--dataset',
+      'humaneval-single-line',
+      '--out',
+      out,
+      '--no-report',
+    ]);
+    expect(result.code).toBe(0);
+    const system = metricsOf(out).rules[0].systems.find((s: { name: string }) => s.name === 'completion');
+    // pass@1 = mean(3/10, 0); pass@10 = mean(1, 0).
+    expect(system.passAtK['pass@1']).toBeCloseTo(0.15, 12);
+    expect(system.passAtK['pass@10']).toBeCloseTo(0.5, 12);
+  });
+
+  it('names the file, line and field of a bad row, and exits non-zero', async () => {
+    const file = join(work, 'bad.jsonl');
+    writeFileSync(file, '{"task_id": "SingleLineInfilling/HumanEval/0/L0", "completion": 1}\n');
+    const result = await bench([
+      'score',
+      file,
+      '--dataset',
+      'humaneval-single-line',
+      '--out',
+      join(work, 'bad'),
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}:1: field "completion" must be a string`);
+
+    writeFileSync(file, '{"task_id": "HumanEval/999", "completion": ""}\n');
+    const unknown = await bench([
+      'score',
+      file,
+      '--dataset',
+      'humaneval-single-line',
+      '--out',
+      join(work, 'bad'),
+    ]);
+    expect(unknown.stderr).toContain('task_id "HumanEval/999" is not in humaneval-single-line');
+  });
+
+  it('refuses an unknown dataset name with the list of valid ones', async () => {
+    const result = await bench(['score', 'x.jsonl', '--dataset', 'mbpp', '--out', join(work, 'x')]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('santacoder-fim-py');
+  });
+});
