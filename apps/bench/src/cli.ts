@@ -4,6 +4,7 @@ import { DATASET_NAMES, DatasetName } from '@ensemble/evaluation';
 import { checkHealth } from './health.command';
 import { modelInfo } from './info.command';
 import { LocalStack } from './local-stack';
+import { mergeRuns } from './merge/merge-runs';
 import { RunCliOptions, runCommand } from './run/run.command';
 import { scoreCommand } from './score/score.command';
 
@@ -173,6 +174,38 @@ export function buildCli(): Command {
     .action((options: RunCliOptions) => runCommand(options, log));
 
   program
+    .command('merge')
+    .description(
+      'Merge the run folders of a sharded run (shards 0..n-1) into one run folder, judged and reported',
+    )
+    .argument('<shards...>', 'shard run folders')
+    .requiredOption('--out <dir>', 'the merged run folder')
+    .option('--no-execute', 'merge predictions only; do not run the HumanEval tests')
+    .option(
+      '--unsafe-no-sandbox',
+      'run generated code without bwrap (only in a container that is the sandbox)',
+    )
+    .option(
+      '--parallelism <n>',
+      'programs executed at once (default: CPU count)',
+      positiveInt('--parallelism'),
+    )
+    .option('--timeout <ms>', 'per-program wall clock (HumanEval: 3000)', positiveInt('--timeout'))
+    .option('--no-report', 'skip report.html and the chart PNGs')
+    .action(async (shards: string[], options: MergeCliOptions) => {
+      await mergeRuns({
+        shards,
+        out: options.out,
+        execute: options.execute,
+        unsafeNoSandbox: options.unsafeNoSandbox === true,
+        parallelism: options.parallelism,
+        timeoutMs: options.timeout,
+        report: options.report,
+        log,
+      });
+    });
+
+  program
     .command('score')
     .description(
       'Judge a predictions file without running models: our predictions.jsonl, the human-eval-infilling samples ' +
@@ -206,6 +239,15 @@ export function buildCli(): Command {
     });
 
   return program;
+}
+
+interface MergeCliOptions {
+  out: string;
+  execute: boolean;
+  unsafeNoSandbox?: boolean;
+  parallelism?: number;
+  timeout?: number;
+  report: boolean;
 }
 
 interface ScoreCliOptions {

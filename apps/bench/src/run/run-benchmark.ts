@@ -1,16 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { createClient } from '@ensemble/grpc';
-import {
-  BenchmarkTask,
-  PredictionRecord,
-  TaskSliceError,
-  judgeEntries,
-  loadDataset,
-  readPredictions,
-  sliceTasks,
-  summarize,
-} from '@ensemble/evaluation';
+import { BenchmarkTask, TaskSliceError, loadDataset, sliceTasks } from '@ensemble/evaluation';
 import { ENSEMBLE_SERVICE, EvaluateRequest, TaskStatus } from '@ensemble/proto';
 import {
   ALGORITHM_VALUES,
@@ -18,17 +9,15 @@ import {
   STRATEGY_VALUES,
   SelectionStrategyName,
 } from '@ensemble/validation';
-import { createExecutor } from '../execution/create-executor';
 import { freePort } from '../free-port';
 import { LocalStack } from '../local-stack';
 import { Progress } from '../progress';
 import { PREDICTIONS_FILE, RunFolder } from '../results/run-folder';
-import { writeResults } from '../results/write-results';
-import { countsLine, headlineTable } from '../score/score-predictions';
+import { finishRun } from '../results/finish-run';
 import { streamEvaluate } from './evaluate-stream';
 import { predictionFromResult } from './prediction-from-result';
 import { RunConfig, RunIdentity, identityMismatch, newRunConfig } from './run-config';
-import { TIMINGS_FILE, appendTiming, runStats } from './run-stats';
+import { TIMINGS_FILE, appendTiming } from './run-stats';
 
 export interface RunBenchmarkOptions {
   identity: RunIdentity;
@@ -131,7 +120,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunFol
     );
   }
   const final = folder.finalizePredictions(tasks.map((t) => records.get(t.id)!));
-  await judgeAndReport(options, folder, config, final, segment);
+  await finishRun(folder, config, final, segment, options);
   return folder;
 }
 
@@ -231,71 +220,6 @@ async function streamTasks(
   } finally {
     client.close();
   }
-}
-
-async function judgeAndReport(
-  options: RunBenchmarkOptions,
-  folder: RunFolder,
-  config: RunConfig,
-  records: PredictionRecord[],
-  segment: { wallMs: number; tasks: number },
-): Promise<void> {
-  const { identity, log } = options;
-  const failed = records.filter((r) => r.status !== 'ok').length;
-  const previousStats = folder.readJson<{ segments?: Array<{ wallMs: number; tasks: number }> }>(
-    'stats.json',
-  );
-  const segments = [...(previousStats?.segments ?? []), ...(segment.tasks > 0 ? [segment] : [])];
-  folder.writeJson(
-    'stats.json',
-    runStats(folder.path(TIMINGS_FILE), segments, {
-      tasks: records.length,
-      ok: records.length - failed,
-      failed,
-    }),
-  );
-  if (failed > 0)
-    log(`bench: ${failed} tasks failed (see "error" in predictions.jsonl); --resume retries them`);
-  if (!options.execute && identity.dataset !== 'santacoder-fim-py') {
-    log('bench: --no-execute: predictions saved, not judged (run `bench score` on them later)');
-    return;
-  }
-  const dataset = await loadDataset(identity.dataset);
-  const predictions = await readPredictions(folder.path(PREDICTIONS_FILE), dataset.tasks);
-  const executor =
-    identity.dataset === 'santacoder-fim-py'
-      ? undefined
-      : await createExecutor({
-          unsafeNoSandbox: options.unsafeNoSandbox,
-          parallelism: options.parallelism,
-          timeoutMs: options.timeoutMs,
-          log,
-        });
-  config.execution = executor ? { mode: executor.mode, timeoutMs: options.timeoutMs ?? 3000 } : null;
-  folder.writeJson('config.json', config);
-  const progress = new Progress('executing', 0);
-  const judged = await judgeEntries(predictions.entries, {
-    executor,
-    onProgress: (done, total) => progress.update(done, 0, total),
-  });
-  if (executor) progress.finish();
-  const metrics = summarize(identity.dataset, judged, predictions.failedTasks.length);
-  await writeResults(folder, {
-    title: `Ensemble run ${options.runId} (${identity.dataset})`,
-    runId: options.runId,
-    config: config as unknown as Record<string, unknown>,
-    metrics,
-    tasks: judged,
-    notes: config.embedded?.tinyModels
-      ? [
-          'Ran on the bundled tiny test models (random weights): the numbers show the pipeline works, not model quality.',
-        ]
-      : undefined,
-    noReport: !options.report,
-    log,
-  });
-  log(headlineTable(metrics));
-  process.stdout.write(countsLine(metrics) + '\n');
 }
 
 function embeddedModels(options: RunBenchmarkOptions): RunConfig['embedded'] {

@@ -16,6 +16,8 @@ export interface ScoreOptions {
   unsafeNoSandbox: boolean;
   parallelism?: number;
   timeoutMs?: number;
+  /** Shown on the progress line. */
+  label?: string;
   log: (line: string) => void;
 }
 
@@ -23,6 +25,8 @@ export interface ScoreResult {
   metrics: EvaluationMetrics;
   tasks: JudgedTask[];
   format: string;
+  /** How HumanEval programs ran ('sandboxed' | 'unsafe-no-sandbox'); undefined for exact-match datasets. */
+  executionMode?: string;
 }
 
 /** Judges a predictions file against its dataset (executing HumanEval programs in the sandbox) and summarises it. */
@@ -43,7 +47,7 @@ export async function scorePredictions(options: ScoreOptions): Promise<ScoreResu
           timeoutMs: options.timeoutMs,
           log: options.log,
         });
-  const progress = new Progress('executing', 0);
+  const progress = new Progress(options.label ?? 'executing', 0);
   const tasks = await judgeEntries(predictions.entries, {
     executor,
     onProgress: (done, total) => progress.update(done, 0, total),
@@ -53,6 +57,7 @@ export async function scorePredictions(options: ScoreOptions): Promise<ScoreResu
     metrics: summarize(options.dataset, tasks, predictions.failedTasks.length),
     tasks,
     format: predictions.format,
+    executionMode: executor?.mode,
   };
 }
 

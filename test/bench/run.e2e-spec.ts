@@ -33,7 +33,7 @@ async function waitForLines(file: string, count: number, timeoutMs = 120_000): P
   }
 }
 
-describe('bench run against real servers: interrupted runs resume to the same predictions', () => {
+describe('bench run against real servers: resumed and sharded runs write the same predictions', () => {
   let ar: ServerProcess;
   let diffusion: ServerProcess;
   let orchestrator: ServerProcess;
@@ -140,6 +140,45 @@ describe('bench run against real servers: interrupted runs resume to the same pr
     const resumed = await bench([...args, '--resume']);
     expect(resumed.code).toBe(0);
     expect(readFileSync(predictions('restart'), 'utf8')).toBe(reference);
+  });
+
+  it('three shards merged give the same predictions and metrics as the unsharded run', async () => {
+    const shardDirs: string[] = [];
+    for (const index of [0, 1, 2]) {
+      const runId = `sharded-shard-${index}`;
+      const result = await bench([
+        ...RUN_ARGS,
+        '--target',
+        orchestrator.target,
+        '--results-dir',
+        results,
+        '--run-id',
+        runId,
+        '--shard-index',
+        String(index),
+        '--shard-count',
+        '3',
+      ]);
+      expect(result.code).toBe(0);
+      expect(lines(predictions(runId))).toBe(2);
+      shardDirs.push(join(results, runId));
+    }
+    const merged = await bench([
+      'merge',
+      '--out',
+      join(results, 'sharded'),
+      ...shardDirs.reverse(),
+      '--no-report',
+    ]);
+    expect(merged.stderr).toContain('merged 3 shards: 6 tasks');
+    expect(merged.code).toBe(0);
+    expect(readFileSync(predictions('sharded'), 'utf8')).toBe(reference);
+    const metrics = (runId: string) => JSON.parse(readFileSync(join(results, runId, 'metrics.json'), 'utf8'));
+    expect(metrics('sharded')).toEqual(metrics('whole'));
+
+    const incomplete = await bench(['merge', '--out', join(results, 'partial'), ...shardDirs.slice(1)]);
+    expect(incomplete.code).toBe(2);
+    expect(incomplete.stderr).toContain('of 3 are missing');
   });
 
   it('refuses to resume with different settings, naming the setting', async () => {
