@@ -1,9 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { projectVersion } from '@ensemble/config';
-import { DATASET_NAMES, DatasetName } from '@ensemble/evaluation';
 import { checkHealth } from './health.command';
 import { modelInfo } from './info.command';
 import { LocalStack } from './local-stack';
+import { CORRECTNESS_RULES, CorrectnessRule, DATASET_NAMES, DatasetName } from '@ensemble/evaluation';
+import { fitSelector } from './fit-selector/fit-selector';
 import { mergeRuns } from './merge/merge-runs';
 import { RunCliOptions, runCommand } from './run/run.command';
 import { scoreCommand } from './score/score.command';
@@ -172,6 +173,31 @@ export function buildCli(): Command {
     .option('--timeout <ms>', 'per-program wall clock (HumanEval: 3000)', positiveInt('--timeout'))
     .option('--no-report', 'skip report.html and the chart PNGs')
     .action((options: RunCliOptions) => runCommand(options, log));
+
+  program
+    .command('fit-selector')
+    .description(
+      'Fit the `learned` selection strategy on judged run folders (k-fold cross-validated by task) and write ' +
+        'the weights file the orchestrator loads with SELECTOR_WEIGHTS',
+    )
+    .argument('<runs...>', 'judged run folders (bench run / bench merge output)')
+    .requiredOption('--out <file>', 'weights file to write (JSON)')
+    .addOption(
+      new Option('--rule <rule>', "what counts as correct (default: the dataset's first rule)").choices(
+        CORRECTNESS_RULES,
+      ),
+    )
+    .option('--folds <k>', 'cross-validation folds', positiveInt('--folds'), 5)
+    .option('--seed <n>', 'fold shuffling seed', positiveInt('--seed'), 0)
+    .option('--l2 <x>', 'L2 penalty on standardised weights', number('--l2'), 0.01)
+    .action(
+      async (
+        runs: string[],
+        options: { out: string; rule?: CorrectnessRule; folds: number; seed: number; l2: number },
+      ) => {
+        await fitSelector({ runs, ...options, log });
+      },
+    );
 
   program
     .command('merge')

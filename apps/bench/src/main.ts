@@ -1,9 +1,9 @@
 import { buildCli } from './cli';
-import { RunUsageError } from './run/run-benchmark';
+import { UsageError } from './usage-error';
 
 buildCli()
   .parseAsync(process.argv)
   .catch((error: unknown) => {
     process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(error instanceof RunUsageError ? 2 : 1);
+    process.exit(error instanceof UsageError ? 2 : 1);
   });

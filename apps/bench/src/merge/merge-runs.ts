@@ -4,7 +4,7 @@ import type { PredictionRecord } from '@ensemble/evaluation';
 import { FinishOptions, finishRun } from '../results/finish-run';
 import { RunFolder } from '../results/run-folder';
 import { RunConfig, identityMismatch } from '../run/run-config';
-import { RunUsageError } from '../run/run-benchmark';
+import { UsageError } from '../usage-error';
 import { TIMINGS_FILE } from '../run/run-stats';
 
 export interface MergeOptions extends FinishOptions {
@@ -21,10 +21,10 @@ export async function mergeRuns(options: MergeOptions): Promise<RunFolder> {
   const shards = options.shards.map((dir) => {
     const folder = new RunFolder(dir);
     const config = folder.readJson<RunConfig>('config.json');
-    if (!config) throw new RunUsageError(`${dir}: no config.json; is it a bench run folder?`);
+    if (!config) throw new UsageError(`${dir}: no config.json; is it a bench run folder?`);
     return { folder, config };
   });
-  if (shards.length === 0) throw new RunUsageError('give the shard run folders to merge');
+  if (shards.length === 0) throw new UsageError('give the shard run folders to merge');
   const [first] = shards;
   const count = first.config.slice.shardCount ?? 1;
   const seen = new Map<number, string>();
@@ -36,26 +36,26 @@ export async function mergeRuns(options: MergeOptions): Promise<RunFolder> {
       unsharded,
     );
     if (mismatch)
-      throw new RunUsageError(
+      throw new UsageError(
         `${folder.dir} is not a shard of the same run as ${first.folder.dir}: ${mismatch}`,
       );
     if (seen.has(shardIndex)) {
-      throw new RunUsageError(`shard ${shardIndex} given twice: ${seen.get(shardIndex)} and ${folder.dir}`);
+      throw new UsageError(`shard ${shardIndex} given twice: ${seen.get(shardIndex)} and ${folder.dir}`);
     }
     seen.set(shardIndex, folder.dir);
   }
   const absent = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
-  if (absent.length) throw new RunUsageError(`shards ${absent.join(', ')} of ${count} are missing`);
+  if (absent.length) throw new UsageError(`shards ${absent.join(', ')} of ${count} are missing`);
 
   const records = new Map<string, PredictionRecord>();
   for (const { folder } of shards) {
     for (const [id, record] of folder.readPredictions()) {
-      if (records.has(id)) throw new RunUsageError(`task ${id} appears in two shards (${folder.dir})`);
+      if (records.has(id)) throw new UsageError(`task ${id} appears in two shards (${folder.dir})`);
       records.set(id, record);
     }
   }
   const out = RunFolder.open(options.out);
-  if (out.exists('predictions.jsonl')) throw new RunUsageError(`${out.dir} already holds a run`);
+  if (out.exists('predictions.jsonl')) throw new UsageError(`${out.dir} already holds a run`);
   const { shardIndex: _index, shardCount: _count, ...slice } = first.config.slice;
   const config: RunConfig = {
     ...first.config,

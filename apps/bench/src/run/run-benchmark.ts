@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { createClient } from '@ensemble/grpc';
 import { BenchmarkTask, TaskSliceError, loadDataset, sliceTasks } from '@ensemble/evaluation';
-import { ENSEMBLE_SERVICE, EvaluateRequest, TaskStatus } from '@ensemble/proto';
+import { ENSEMBLE_SERVICE, EvaluateRequest, ModelKind, TaskStatus } from '@ensemble/proto';
 import {
   ALGORITHM_VALUES,
   DiffusionAlgorithmName,
@@ -18,6 +18,7 @@ import { streamEvaluate } from './evaluate-stream';
 import { predictionFromResult } from './prediction-from-result';
 import { RunConfig, RunIdentity, identityMismatch, newRunConfig } from './run-config';
 import { TIMINGS_FILE, appendTiming } from './run-stats';
+import { UsageError } from '../usage-error';
 
 export interface RunBenchmarkOptions {
   identity: RunIdentity;
@@ -41,11 +42,6 @@ export interface RunBenchmarkOptions {
   log: (line: string) => void;
 }
 
-/** Raised for anything the user must fix (bad slice, resume mismatch, occupied run folder); exit code 2. */
-export class RunUsageError extends Error {
-  override name = 'RunUsageError';
-}
-
 /**
  * `bench run`: streams Ensemble.Evaluate into results/<run-id>/ one task at a time, then judges, summarises and
  * reports. With `resume`, tasks already saved are not asked for again and failed ones are retried; the final
@@ -57,11 +53,11 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunFol
   const previous = folder.readJson<RunConfig>('config.json');
   const saved = folder.readPredictions();
   if (options.resume) {
-    if (!previous) throw new RunUsageError(`--resume: ${folder.dir} has no config.json; nothing to resume`);
+    if (!previous) throw new UsageError(`--resume: ${folder.dir} has no config.json; nothing to resume`);
     const mismatch = identityMismatch(previous, identity);
-    if (mismatch) throw new RunUsageError(`--resume: settings differ from the saved run: ${mismatch}`);
+    if (mismatch) throw new UsageError(`--resume: settings differ from the saved run: ${mismatch}`);
   } else if (saved.size > 0 || previous) {
-    throw new RunUsageError(
+    throw new UsageError(
       `${folder.dir} already holds a run; add --resume to continue it, or choose another --run-id`,
     );
   }
@@ -85,6 +81,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunFol
       runId: options.runId,
       target: stack ? 'embedded' : (options.target ?? ''),
       models: {},
+      kinds: {},
       embedded: stack ? embeddedModels(options) : undefined,
       concurrency: options.concurrency,
       execution: null,
@@ -136,7 +133,7 @@ function sliceOf(all: readonly BenchmarkTask[], identity: RunIdentity): Benchmar
         : {}),
     });
   } catch (error) {
-    if (error instanceof TaskSliceError) throw new RunUsageError(error.message);
+    if (error instanceof TaskSliceError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -190,6 +187,12 @@ async function streamTasks(
         onEvent: (event) => {
           if (event.started) {
             config.models = Object.fromEntries(event.started.backends.map((b) => [b.name, b.model]));
+            config.kinds = Object.fromEntries(
+              event.started.backends.map((b) => [
+                b.name,
+                b.kind === ModelKind.MODEL_KIND_DIFFUSION ? 'diffusion' : 'autoregressive',
+              ]),
+            );
             folder.writeJson('config.json', config);
           } else if (event.task) {
             const record = predictionFromResult(

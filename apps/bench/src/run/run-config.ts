@@ -27,6 +27,8 @@ export interface RunConfig extends RunIdentity {
   /** Orchestrator address, or "embedded". */
   target: string;
   models: Record<string, string>;
+  /** Backend name -> how its model generates (the selection features need it). */
+  kinds: Record<string, 'autoregressive' | 'diffusion'>;
   embedded?: { arModelDir: string; diffusionModelDir: string; tinyModels: boolean };
   concurrency: number;
   execution: { mode: string; timeoutMs: number } | null;

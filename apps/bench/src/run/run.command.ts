@@ -1,5 +1,6 @@
 import { DatasetName } from '@ensemble/evaluation';
-import { RunBenchmarkOptions, RunUsageError, runBenchmark } from './run-benchmark';
+import { UsageError } from '../usage-error';
+import { RunBenchmarkOptions, runBenchmark } from './run-benchmark';
 
 /** `bench run` options as commander parses them. */
 export interface RunCliOptions {
@@ -44,16 +45,16 @@ export function defaultRunId(dataset: string, now = new Date()): string {
 /** Validates the combination of flags and builds the runner's options (single flags are checked by commander). */
 export function runOptionsFrom(cli: RunCliOptions, log: (line: string) => void): RunBenchmarkOptions {
   const embedded = cli.embedded || cli.arModelDir !== undefined || cli.diffusionModelDir !== undefined;
-  if (embedded && cli.target) throw new RunUsageError('give either --target or --embedded, not both');
+  if (embedded && cli.target) throw new UsageError('give either --target or --embedded, not both');
   if (!embedded && !cli.target) {
-    throw new RunUsageError(
+    throw new UsageError(
       'give --target <host:port> of a running orchestrator, or --embedded to start one here',
     );
   }
   if ((cli.shardIndex === undefined) !== (cli.shardCount === undefined)) {
-    throw new RunUsageError('--shard-index and --shard-count go together');
+    throw new UsageError('--shard-index and --shard-count go together');
   }
-  if (cli.resume && !cli.runId) throw new RunUsageError('--resume needs the --run-id of the run to continue');
+  if (cli.resume && !cli.runId) throw new UsageError('--resume needs the --run-id of the run to continue');
   const strategies = cli.strategies ? cli.strategies.split(',').map((s) => s.trim()) : [];
   return {
     identity: {

@@ -13,6 +13,7 @@ import {
   BenchmarkTask,
   DatasetUnavailableError,
   loadDataset,
+  middleShape,
   seedInfillInput,
   sliceTasks,
   TaskSliceError,
@@ -137,10 +138,7 @@ export class EvaluateService {
       const selectStartedAt = performance.now();
       const selections = this.selector.selectAll(strategies, result.candidates, this.registry, {
         input,
-        shape:
-          task.dataset === 'humaneval-single-line' || task.dataset === 'santacoder-fim-py'
-            ? 'single_line'
-            : 'any',
+        shape: middleShape(task.dataset),
         parseFilter: false,
       });
       return {
