@@ -4,9 +4,11 @@ import { checkHealth } from './health.command';
 import { modelInfo } from './info.command';
 import { LocalStack } from './local-stack';
 import { CORRECTNESS_RULES, CorrectnessRule, DATASET_NAMES, DatasetName } from '@ensemble/evaluation';
+import { runExperiments } from './experiments/experiments';
 import { fitSelector } from './fit-selector/fit-selector';
 import { mergeRuns } from './merge/merge-runs';
-import { RunCliOptions, runCommand } from './run/run.command';
+import { RunCliOptions, defaultRunId, runCommand } from './run/run.command';
+import { UsageError } from './usage-error';
 import { scoreCommand } from './score/score.command';
 
 const log = (line: string) => process.stderr.write(line + '\n');
@@ -175,6 +177,62 @@ export function buildCli(): Command {
     .action((options: RunCliOptions) => runCommand(options, log));
 
   program
+    .command('experiments')
+    .description(
+      'The main job: the ensemble on HumanEval-Infilling (single-line) and SantaCoder-FIM under the published ' +
+        'protocol (temperature 0.6, top-p 0.95, p2 64 steps, oracle length), metrics, reports and a summary. ' +
+        'Without --target or model directories it runs on the bundled tiny models and says so.',
+    )
+    .option('--datasets <list>', 'comma-separated splits', 'humaneval-single-line,santacoder-fim-py')
+    .option('--limit <n>', 'tasks per dataset (default: all)', positiveInt('--limit'))
+    .option(
+      '--max-new-tokens <n>',
+      "AR generation budget (default: the server's)",
+      positiveInt('--max-new-tokens'),
+    )
+    .option('--target <host:port>', 'a running orchestrator instead of the embedded stack')
+    .option('--ar-model-dir <dir>', 'embedded stack: autoregressive model directory')
+    .option('--diffusion-model-dir <dir>', 'embedded stack: diffusion model directory')
+    .option('--results-dir <dir>', 'parent of the experiment folder', 'results')
+    .option('--experiment-id <id>', 'experiment folder name (default: experiments-<timestamp>)')
+    .option('--resume', 'continue the experiment --experiment-id')
+    .option('--concurrency <n>', 'tasks in flight on the orchestrator', positiveInt('--concurrency'), 4)
+    .option(
+      '--unsafe-no-sandbox',
+      'run generated code without bwrap (only in a container that is the sandbox)',
+    )
+    .option(
+      '--parallelism <n>',
+      'programs executed at once (default: CPU count)',
+      positiveInt('--parallelism'),
+    )
+    .action(async (options: ExperimentsCliOptions) => {
+      const datasets = options.datasets.split(',').map((d) => d.trim());
+      const unknown = datasets.filter((d) => !(DATASET_NAMES as readonly string[]).includes(d));
+      if (unknown.length) {
+        throw new UsageError(
+          `--datasets: unknown ${unknown.join(', ')} (one of ${DATASET_NAMES.join(', ')})`,
+        );
+      }
+      if (options.resume && !options.experimentId) throw new UsageError('--resume needs --experiment-id');
+      const dir = await runExperiments({
+        datasets: datasets as DatasetName[],
+        limit: options.limit,
+        maxNewTokens: options.maxNewTokens,
+        target: options.target,
+        models: { arModelDir: options.arModelDir, diffusionModelDir: options.diffusionModelDir },
+        resultsDir: options.resultsDir,
+        experimentId: options.experimentId ?? defaultRunId('experiments'),
+        resume: options.resume === true,
+        concurrency: options.concurrency,
+        unsafeNoSandbox: options.unsafeNoSandbox === true,
+        parallelism: options.parallelism,
+        log,
+      });
+      process.stdout.write(`bench: experiments written to ${dir} (summary.md, <dataset>/report.html)\n`);
+    });
+
+  program
     .command('fit-selector')
     .description(
       'Fit the `learned` selection strategy on judged run folders (k-fold cross-validated by task) and write ' +
@@ -265,6 +323,21 @@ export function buildCli(): Command {
     });
 
   return program;
+}
+
+interface ExperimentsCliOptions {
+  datasets: string;
+  limit?: number;
+  maxNewTokens?: number;
+  target?: string;
+  arModelDir?: string;
+  diffusionModelDir?: string;
+  resultsDir: string;
+  experimentId?: string;
+  resume?: boolean;
+  concurrency: number;
+  unsafeNoSandbox?: boolean;
+  parallelism?: number;
 }
 
 interface MergeCliOptions {

@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { createClient } from '@ensemble/grpc';
 import { BenchmarkTask, TaskSliceError, loadDataset, sliceTasks } from '@ensemble/evaluation';
@@ -9,11 +8,11 @@ import {
   STRATEGY_VALUES,
   SelectionStrategyName,
 } from '@ensemble/validation';
-import { freePort } from '../free-port';
-import { LocalStack } from '../local-stack';
+import type { LocalStack } from '../local-stack';
 import { Progress } from '../progress';
 import { PREDICTIONS_FILE, RunFolder } from '../results/run-folder';
 import { finishRun } from '../results/finish-run';
+import { EmbeddedModels, describeModels, startEmbeddedStack } from './embedded-stack';
 import { streamEvaluate } from './evaluate-stream';
 import { predictionFromResult } from './prediction-from-result';
 import { RunConfig, RunIdentity, identityMismatch, newRunConfig } from './run-config';
@@ -24,8 +23,11 @@ export interface RunBenchmarkOptions {
   identity: RunIdentity;
   /** Orchestrator address; undefined with `embedded`. */
   target?: string;
-  /** Start ar-server, diffusion-server and the orchestrator here (tiny bundled models unless directories are given). */
-  embedded?: { arModelDir?: string; diffusionModelDir?: string };
+  /**
+   * Run on an embedded stack (the three servers on this machine; tiny bundled models unless directories are given):
+   * the one in `stack` when the caller started it, otherwise one started here when there is work left.
+   */
+  embedded?: { models: EmbeddedModels; stack?: LocalStack };
   resultsDir: string;
   runId: string;
   resume: boolean;
@@ -74,15 +76,19 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunFol
       (options.resume ? `, ${done.size} already saved, ${remaining.length} to run` : ''),
   );
 
-  const stack = options.embedded && remaining.length > 0 ? await startEmbedded(options, folder) : undefined;
+  const ownStack =
+    options.embedded && !options.embedded.stack && remaining.length > 0
+      ? await startEmbeddedStack(options.embedded.models, folder.path('servers.log'), log)
+      : undefined;
+  const stack = options.embedded?.stack ?? ownStack;
   const config: RunConfig =
     previous ??
     newRunConfig(identity, {
       runId: options.runId,
-      target: stack ? 'embedded' : (options.target ?? ''),
+      target: options.embedded ? 'embedded' : (options.target ?? ''),
       models: {},
       kinds: {},
-      embedded: stack ? embeddedModels(options) : undefined,
+      embedded: options.embedded ? describeModels(options.embedded.models) : undefined,
       concurrency: options.concurrency,
       execution: null,
     });
@@ -105,7 +111,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunFol
       folder.writeJson('config.json', config);
     }
   } finally {
-    await stack?.stop();
+    await ownStack?.stop();
   }
 
   const records = folder.readPredictions();
@@ -223,41 +229,4 @@ async function streamTasks(
   } finally {
     client.close();
   }
-}
-
-function embeddedModels(options: RunBenchmarkOptions): RunConfig['embedded'] {
-  const ar = options.embedded?.arModelDir;
-  const diffusion = options.embedded?.diffusionModelDir;
-  return {
-    arModelDir: ar ?? 'bundled tiny model',
-    diffusionModelDir: diffusion ?? 'bundled tiny model',
-    tinyModels: !ar || !diffusion,
-  };
-}
-
-async function startEmbedded(options: RunBenchmarkOptions, folder: RunFolder): Promise<LocalStack> {
-  const serversLog = folder.path('servers.log');
-  const stack = new LocalStack({
-    arPort: await freePort(),
-    diffusionPort: await freePort(),
-    orchestratorPort: await freePort(),
-    arModelDir: options.embedded?.arModelDir,
-    diffusionModelDir: options.embedded?.diffusionModelDir,
-    metrics: false,
-    startTimeoutMs: 600_000,
-    log: (line) => appendFileSync(serversLog, line + '\n'),
-  });
-  const models = embeddedModels(options);
-  options.log(
-    `bench: starting the embedded stack (ar: ${models?.arModelDir}, diffusion: ${models?.diffusionModelDir}); ` +
-      `server logs in ${serversLog}`,
-  );
-  if (models?.tinyModels) {
-    options.log(
-      'bench: NOTE: running on the bundled tiny test models (random weights) — the pipeline is real, the scores ' +
-        'are not meaningful. Give --ar-model-dir and --diffusion-model-dir for real numbers.',
-    );
-  }
-  if (!(await stack.start())) throw new Error(`the embedded stack stopped while starting; see ${serversLog}`);
-  return stack;
 }

@@ -80,7 +80,9 @@ export function runOptionsFrom(cli: RunCliOptions, log: (line: string) => void):
       primaryStrategy: cli.strategy,
     },
     target: cli.target,
-    embedded: embedded ? { arModelDir: cli.arModelDir, diffusionModelDir: cli.diffusionModelDir } : undefined,
+    embedded: embedded
+      ? { models: { arModelDir: cli.arModelDir, diffusionModelDir: cli.diffusionModelDir } }
+      : undefined,
     resultsDir: cli.resultsDir,
     runId: cli.runId ?? defaultRunId(cli.dataset),
     resume: cli.resume === true,
