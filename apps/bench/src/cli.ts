@@ -8,6 +8,7 @@ import { runExperiments } from './experiments/experiments';
 import { fitSelector } from './fit-selector/fit-selector';
 import { mergeRuns } from './merge/merge-runs';
 import { RunCliOptions, defaultRunId, runCommand } from './run/run.command';
+import { wandbFrom } from './results/wandb-logger';
 import { UsageError } from './usage-error';
 import { scoreCommand } from './score/score.command';
 
@@ -174,6 +175,10 @@ export function buildCli(): Command {
     )
     .option('--timeout <ms>', 'per-program wall clock (HumanEval: 3000)', positiveInt('--timeout'))
     .option('--no-report', 'skip report.html and the chart PNGs')
+    .option(
+      '--wandb-project <name>',
+      'also log to Weights & Biases (default: $WANDB_PROJECT; WANDB_MODE=offline works)',
+    )
     .action((options: RunCliOptions) => runCommand(options, log));
 
   program
@@ -227,6 +232,7 @@ export function buildCli(): Command {
         concurrency: options.concurrency,
         unsafeNoSandbox: options.unsafeNoSandbox === true,
         parallelism: options.parallelism,
+        wandb: wandbFrom(options.wandbProject),
         log,
       });
       process.stdout.write(`bench: experiments written to ${dir} (summary.md, <dataset>/report.html)\n`);
@@ -276,6 +282,10 @@ export function buildCli(): Command {
     )
     .option('--timeout <ms>', 'per-program wall clock (HumanEval: 3000)', positiveInt('--timeout'))
     .option('--no-report', 'skip report.html and the chart PNGs')
+    .option(
+      '--wandb-project <name>',
+      'also log to Weights & Biases (default: $WANDB_PROJECT; WANDB_MODE=offline works)',
+    )
     .action(async (shards: string[], options: MergeCliOptions) => {
       await mergeRuns({
         shards,
@@ -285,6 +295,7 @@ export function buildCli(): Command {
         parallelism: options.parallelism,
         timeoutMs: options.timeout,
         report: options.report,
+        wandb: wandbFrom(options.wandbProject),
         log,
       });
     });
@@ -326,6 +337,7 @@ export function buildCli(): Command {
 }
 
 interface ExperimentsCliOptions {
+  wandbProject?: string;
   datasets: string;
   limit?: number;
   maxNewTokens?: number;
@@ -341,6 +353,7 @@ interface ExperimentsCliOptions {
 }
 
 interface MergeCliOptions {
+  wandbProject?: string;
   out: string;
   execute: boolean;
   unsafeNoSandbox?: boolean;

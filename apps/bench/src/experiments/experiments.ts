@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetName, EvaluationMetrics } from '@ensemble/evaluation';
 import { RunFolder } from '../results/run-folder';
+import type { WandbOptions } from '../results/wandb-logger';
 import { EmbeddedModels, describeModels, startEmbeddedStack } from '../run/embedded-stack';
 import { RunBenchmarkOptions, runBenchmark } from '../run/run-benchmark';
 import { RunIdentity } from '../run/run-config';
@@ -26,6 +27,7 @@ export interface ExperimentsOptions {
   concurrency: number;
   unsafeNoSandbox: boolean;
   parallelism?: number;
+  wandb?: WandbOptions;
   log: (line: string) => void;
 }
 
@@ -63,6 +65,7 @@ export async function runExperiments(options: ExperimentsOptions): Promise<strin
         unsafeNoSandbox: options.unsafeNoSandbox,
         parallelism: options.parallelism,
         report: true,
+        wandb: options.wandb,
         log: options.log,
       };
       options.log(`bench: experiments: ${dataset}`);

@@ -9,6 +9,7 @@ import {
   SelectionStrategyName,
 } from '@ensemble/validation';
 import type { LocalStack } from '../local-stack';
+import type { WandbOptions } from '../results/wandb-logger';
 import { Progress } from '../progress';
 import { PREDICTIONS_FILE, RunFolder } from '../results/run-folder';
 import { finishRun } from '../results/finish-run';
@@ -37,6 +38,7 @@ export interface RunBenchmarkOptions {
   parallelism?: number;
   timeoutMs?: number;
   report: boolean;
+  wandb?: WandbOptions;
   /** Channel credentials and call metadata (TLS, bearer token) for the orchestrator. */
   credentials?: grpc.ChannelCredentials;
   metadata?: grpc.Metadata;

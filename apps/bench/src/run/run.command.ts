@@ -1,4 +1,5 @@
 import { DatasetName } from '@ensemble/evaluation';
+import { wandbFrom } from '../results/wandb-logger';
 import { UsageError } from '../usage-error';
 import { RunBenchmarkOptions, runBenchmark } from './run-benchmark';
 
@@ -35,6 +36,7 @@ export interface RunCliOptions {
   parallelism?: number;
   timeout?: number;
   report: boolean;
+  wandbProject?: string;
 }
 
 export function defaultRunId(dataset: string, now = new Date()): string {
@@ -92,6 +94,7 @@ export function runOptionsFrom(cli: RunCliOptions, log: (line: string) => void):
     parallelism: cli.parallelism,
     timeoutMs: cli.timeout,
     report: cli.report,
+    wandb: wandbFrom(cli.wandbProject),
     log,
   };
 }
