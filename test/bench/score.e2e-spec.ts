@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -108,6 +109,64 @@ describe('bench score (built CLI, real sandbox)', () => {
     // pass@1 = mean(3/10, 0); pass@10 = mean(1, 0).
     expect(system.passAtK['pass@1']).toBeCloseTo(0.15, 12);
     expect(system.passAtK['pass@10']).toBeCloseTo(0.5, 12);
+  });
+
+  it('hostile completions are recorded as failures, the run goes on, and the host is untouched', async () => {
+    // Tasks whose gap is a statement of the function body (4 spaces), so each hostile line is valid Python there.
+    const rows = readGzLines(
+      join(dataDir(), 'human-eval-infilling', 'HumanEval-SingleLineInfilling.jsonl.gz'),
+    ).filter((r) => /^ {4}\S/.test(r.canonical_solution) && /^ {4}\S/.test(r.suffix));
+    const marker = join(work, `escaped-${process.pid}`);
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    let connections = 0;
+    server.on('connection', () => connections++);
+    const port = (server.address() as { port: number }).port;
+    const line = (code: string) => `    ${code.split('\n').join('\n    ')}\n`;
+    const hostile: Record<string, string> = {
+      network: line(`import socket\nsocket.create_connection(("127.0.0.1", ${port}), timeout=1)`),
+      write: line(`open(${JSON.stringify(marker)}, "w").write("x")`),
+      forkBomb: line('import os\nwhile True:\n    os.fork()'),
+      loop: line('while True:\n    pass'),
+      memory: line('x = bytearray(10 * 1024 ** 3)'),
+    };
+    const names = Object.keys(hostile);
+    const samples = [
+      ...names.map((name, i) => ({ task_id: rows[i].task_id, completion: hostile[name] })),
+      { task_id: rows[names.length].task_id, completion: rows[names.length].canonical_solution },
+    ];
+    const file = join(work, 'hostile.jsonl');
+    writeFileSync(file, samples.map((s) => JSON.stringify(s)).join('\n'));
+    const out = join(work, 'hostile');
+    const result = await bench([
+      'score',
+      file,
+      '--dataset',
+      'humaneval-single-line',
+      '--out',
+      out,
+      '--no-report',
+    ]);
+    server.close();
+    expect(result.code).toBe(0);
+    const outcomes = readFileSync(join(out, 'outcomes.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    const statuses = Object.fromEntries(
+      outcomes.map((task, i) => [names[i] ?? 'canonical', task.candidates[0].execution.status]),
+    );
+    expect(statuses).toEqual({
+      network: 'failed',
+      write: 'failed',
+      forkBomb: expect.stringMatching(/^(failed|timed_out)$/),
+      loop: 'timed_out',
+      memory: 'failed',
+      canonical: 'passed',
+    });
+    expect(outcomes[4].candidates[0].execution.error).toContain('MemoryError');
+    expect(existsSync(marker)).toBe(false);
+    expect(connections).toBe(0);
   });
 
   it('names the file, line and field of a bad row, and exits non-zero', async () => {
