@@ -32,7 +32,7 @@ export function buildCli(): Command {
   const program = new Command('bench')
     .description(
       'Benchmark runner and operator tools for the code-infilling ensemble.\n' +
-        'Evaluation commands (run, score, fit-selector, perf) are not built yet; see the README for their status.',
+        'The performance suite (perf) is not built yet; see the README for its status.',
     )
     .version(projectVersion())
     .showHelpAfterError()
