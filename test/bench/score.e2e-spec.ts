@@ -197,7 +197,7 @@ describe('bench score (built CLI, real sandbox)', () => {
 
   it('refuses an unknown dataset name with the list of valid ones', async () => {
     const result = await bench(['score', 'x.jsonl', '--dataset', 'mbpp', '--out', join(work, 'x')]);
-    expect(result.code).not.toBe(0);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('santacoder-fim-py');
   });
 });

@@ -1,10 +1,22 @@
+import { Command, Option } from 'commander';
 import { DatasetName } from '@ensemble/evaluation';
-import { wandbFrom } from '../results/wandb-logger';
+import {
+  JudgingCliOptions,
+  ReportingCliOptions,
+  addJudgingOptions,
+  addReportingOptions,
+  datasetOption,
+  finiteNumber,
+  judgingFrom,
+  log,
+  positiveInt,
+  reportingFrom,
+} from '../cli/options';
 import { UsageError } from '../usage-error';
 import { RunBenchmarkOptions, runBenchmark } from './run-benchmark';
 
 /** `bench run` options as commander parses them. */
-export interface RunCliOptions {
+export interface RunCliOptions extends JudgingCliOptions, ReportingCliOptions {
   dataset: DatasetName;
   target?: string;
   embedded?: boolean;
@@ -32,11 +44,6 @@ export interface RunCliOptions {
   runId?: string;
   resume?: boolean;
   execute: boolean;
-  unsafeNoSandbox?: boolean;
-  parallelism?: number;
-  timeout?: number;
-  report: boolean;
-  wandbProject?: string;
 }
 
 export function defaultRunId(dataset: string, now = new Date()): string {
@@ -90,11 +97,8 @@ export function runOptionsFrom(cli: RunCliOptions, log: (line: string) => void):
     resume: cli.resume === true,
     concurrency: cli.concurrency,
     execute: cli.execute,
-    unsafeNoSandbox: cli.unsafeNoSandbox === true,
-    parallelism: cli.parallelism,
-    timeoutMs: cli.timeout,
-    report: cli.report,
-    wandb: wandbFrom(cli.wandbProject),
+    ...judgingFrom(cli),
+    ...reportingFrom(cli),
     log,
   };
 }
@@ -113,4 +117,61 @@ export async function runCommand(cli: RunCliOptions, log: (line: string) => void
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+}
+
+export function registerRunCommand(program: Command): void {
+  const command = program
+    .command('run')
+    .description(
+      'Run a benchmark split through the ensemble (Ensemble.Evaluate) into <results-dir>/<run-id>/: ' +
+        'predictions.jsonl as tasks finish, then metrics.json, stats.json, config.json and report.html',
+    )
+    .addOption(datasetOption())
+    .option('--target <host:port>', 'a running orchestrator')
+    .option('--embedded', 'start ar-server, diffusion-server and the orchestrator here (bundled tiny models)')
+    .option('--ar-model-dir <dir>', 'with --embedded: autoregressive model directory')
+    .option('--diffusion-model-dir <dir>', 'with --embedded: diffusion model directory')
+    .option('--offset <n>', 'skip this many tasks of the split', positiveInt('--offset'), 0)
+    .option('--limit <n>', 'run at most this many tasks', positiveInt('--limit'))
+    .option('--shard-index <i>', 'run tasks whose index % shard-count == i', positiveInt('--shard-index'))
+    .option('--shard-count <n>', 'number of shards', positiveInt('--shard-count'))
+    .option('--task-ids <ids>', 'comma-separated task ids to run')
+    .option('--concurrency <n>', 'tasks in flight on the orchestrator', positiveInt('--concurrency'), 4)
+    .option('--temperature <t>', 'sampling temperature (0 = greedy)', finiteNumber('--temperature'))
+    .option('--top-p <p>', 'nucleus mass', finiteNumber('--top-p'))
+    .option('--top-k <k>', 'top-k cut-off', positiveInt('--top-k'))
+    .option(
+      '--seed <n>',
+      'sampling seed of every task (fixed so runs are reproducible)',
+      positiveInt('--seed'),
+      0,
+    )
+    .option('--max-new-tokens <n>', 'generation budget', positiveInt('--max-new-tokens'))
+    .option('--samples <n>', 'samples per model and task (pass@k)', positiveInt('--samples'))
+    .option('--steps <n>', 'diffusion denoising steps', positiveInt('--steps'))
+    .addOption(
+      new Option('--algorithm <name>', 'diffusion sampler').choices([
+        'p2',
+        'p2-legacy',
+        'maskgit_plus',
+        'entropy',
+        'topk_margin',
+        'origin',
+      ]),
+    )
+    .option('--alg-temp <t>', 'diffusion confidence noise', finiteNumber('--alg-temp'))
+    .option('--oracle-length', 'give the diffusion model the true middle length (the published protocol)')
+    .option('--strategies <list>', 'comma-separated strategies to evaluate (default: all available)')
+    .addOption(
+      new Option('--strategy <name>', 'strategy whose pick is `completion` in predictions.jsonl')
+        .choices(['seed', 'fim', 'cross', 'structural', 'learned'])
+        .default('cross'),
+    )
+    .option('--results-dir <dir>', 'parent of the run folder', 'results')
+    .option('--run-id <id>', 'run folder name (default: <dataset>-<timestamp>)')
+    .option('--resume', 'continue the run --run-id: skip saved tasks, retry failed ones')
+    .option('--no-execute', 'save predictions only; do not run the HumanEval tests');
+  addReportingOptions(addJudgingOptions(command)).action((options: RunCliOptions) =>
+    runCommand(options, log),
+  );
 }
