@@ -39,6 +39,17 @@ describe('bench run against real servers: resumed and sharded runs write the sam
   let orchestrator: ServerProcess;
   const results = mkdtempSync(join(tmpdir(), 'bench-run-'));
   const predictions = (runId: string) => join(results, runId, 'predictions.jsonl');
+  /** RUN_ARGS against the current orchestrator into results/<runId>. */
+  const runArgs = (runId: string, ...extra: string[]) => [
+    ...RUN_ARGS,
+    '--target',
+    orchestrator.target,
+    '--results-dir',
+    results,
+    '--run-id',
+    runId,
+    ...extra,
+  ];
 
   const startOrchestrator = async (port?: number) => {
     const server = await ServerProcess.start(
@@ -67,20 +78,10 @@ describe('bench run against real servers: resumed and sharded runs write the sam
 
   it('an uninterrupted run writes one sorted line per task plus metrics, stats and config', async () => {
     // W&B is configured but its client is missing here: a warning, never a failed run.
-    const result = await bench(
-      [
-        ...RUN_ARGS,
-        '--target',
-        orchestrator.target,
-        '--results-dir',
-        results,
-        '--run-id',
-        'whole',
-        '--wandb-project',
-        'p',
-      ],
-      { ENSEMBLE_WANDB_PYTHON: '/usr/bin/python3', WANDB_MODE: 'offline' },
-    );
+    const result = await bench(runArgs('whole', '--wandb-project', 'p'), {
+      ENSEMBLE_WANDB_PYTHON: '/usr/bin/python3',
+      WANDB_MODE: 'offline',
+    });
     expect(result.stderr).toContain('bench: WARNING: W&B logging failed');
     expect(result.stderr).toContain('bench: results in');
     expect(result.code).toBe(0);
@@ -104,15 +105,7 @@ describe('bench run against real servers: resumed and sharded runs write the sam
   });
 
   it('killed half way (SIGKILL) and resumed, it writes the same predictions file', async () => {
-    const args = [
-      ...RUN_ARGS,
-      '--target',
-      orchestrator.target,
-      '--results-dir',
-      results,
-      '--run-id',
-      'killed',
-    ];
+    const args = runArgs('killed');
     const first = startBench(args);
     await waitForLines(predictions('killed'), 3);
     first.child.kill('SIGKILL');
@@ -126,15 +119,7 @@ describe('bench run against real servers: resumed and sharded runs write the sam
   });
 
   it('survives an orchestrator restart: the run stops with a --resume hint, and --resume finishes it', async () => {
-    const args = [
-      ...RUN_ARGS,
-      '--target',
-      orchestrator.target,
-      '--results-dir',
-      results,
-      '--run-id',
-      'restart',
-    ];
+    const args = runArgs('restart');
     const first = startBench(args);
     await waitForLines(predictions('restart'), 2);
     const port = orchestrator.port;
@@ -153,19 +138,7 @@ describe('bench run against real servers: resumed and sharded runs write the sam
     const shardDirs: string[] = [];
     for (const index of [0, 1, 2]) {
       const runId = `sharded-shard-${index}`;
-      const result = await bench([
-        ...RUN_ARGS,
-        '--target',
-        orchestrator.target,
-        '--results-dir',
-        results,
-        '--run-id',
-        runId,
-        '--shard-index',
-        String(index),
-        '--shard-count',
-        '3',
-      ]);
+      const result = await bench(runArgs(runId, '--shard-index', String(index), '--shard-count', '3'));
       expect(result.code).toBe(0);
       expect(lines(predictions(runId))).toBe(2);
       shardDirs.push(join(results, runId));
@@ -204,15 +177,7 @@ describe('bench run against real servers: resumed and sharded runs write the sam
   });
 
   it('refuses to overwrite an existing run without --resume', async () => {
-    const result = await bench([
-      ...RUN_ARGS,
-      '--target',
-      orchestrator.target,
-      '--results-dir',
-      results,
-      '--run-id',
-      'whole',
-    ]);
+    const result = await bench(runArgs('whole'));
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('already holds a run; add --resume');
   });

@@ -14,6 +14,18 @@ const readGzLines = (file: string) =>
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, string>);
 
+/** The HumanEval single-line rows, read straight from the dataset file (not through our loader). */
+const singleLineRows = () =>
+  readGzLines(join(dataDir(), 'human-eval-infilling', 'HumanEval-SingleLineInfilling.jsonl.gz'));
+
+/** Writes `{task_id, completion}` rows (the human-eval samples format) as JSON Lines. */
+const writeSamples = (file: string, samples: Array<{ task_id: string; completion: string }>) =>
+  writeFileSync(file, samples.map((sample) => JSON.stringify(sample)).join('\n'));
+
+/** `bench score FILE --dataset humaneval-single-line --out OUT --no-report`. */
+const scoreSingleLine = (file: string, out: string) =>
+  bench(['score', file, '--dataset', 'humaneval-single-line', '--out', out, '--no-report']);
+
 describe('bench score (built CLI, real sandbox)', () => {
   const work = mkdtempSync(join(tmpdir(), 'bench-score-'));
 
@@ -58,32 +70,20 @@ describe('bench score (built CLI, real sandbox)', () => {
   });
 
   it('all 1033 canonical single-line solutions pass, given in the human-eval samples format', async () => {
-    const rows = readGzLines(
-      join(dataDir(), 'human-eval-infilling', 'HumanEval-SingleLineInfilling.jsonl.gz'),
-    );
+    const rows = singleLineRows();
     const samples = join(work, 'canonical.jsonl');
-    writeFileSync(
+    writeSamples(
       samples,
-      rows.map((r) => JSON.stringify({ task_id: r.task_id, completion: r.canonical_solution })).join('\n'),
+      rows.map((r) => ({ task_id: r.task_id, completion: r.canonical_solution })),
     );
     const out = join(work, 'canonical');
-    const result = await bench([
-      'score',
-      samples,
-      '--dataset',
-      'humaneval-single-line',
-      '--out',
-      out,
-      '--no-report',
-    ]);
+    const result = await scoreSingleLine(samples, out);
     expect(result.code).toBe(0);
     expect(metricsOf(out).counts).toEqual({ tasks: 1033, passed: 1033 });
   });
 
   it('several samples per task give pass@k, with the unbiased estimator', async () => {
-    const rows = readGzLines(
-      join(dataDir(), 'human-eval-infilling', 'HumanEval-SingleLineInfilling.jsonl.gz'),
-    );
+    const rows = singleLineRows();
     // Task 0: 10 samples, 3 right; task 1: 10 samples, none right.
     const lines = [
       ...Array.from({ length: 10 }, (_, i) => ({
@@ -93,17 +93,9 @@ describe('bench score (built CLI, real sandbox)', () => {
       ...Array.from({ length: 10 }, () => ({ task_id: rows[1].task_id, completion: '    pass\n' })),
     ];
     const file = join(work, 'samples.jsonl');
-    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n'));
+    writeSamples(file, lines);
     const out = join(work, 'samples');
-    const result = await bench([
-      'score',
-      file,
-      '--dataset',
-      'humaneval-single-line',
-      '--out',
-      out,
-      '--no-report',
-    ]);
+    const result = await scoreSingleLine(file, out);
     expect(result.code).toBe(0);
     const system = metricsOf(out).rules[0].systems.find((s: { name: string }) => s.name === 'completion');
     // pass@1 = mean(3/10, 0); pass@10 = mean(1, 0).
@@ -113,9 +105,9 @@ describe('bench score (built CLI, real sandbox)', () => {
 
   it('hostile completions are recorded as failures, the run goes on, and the host is untouched', async () => {
     // Tasks whose gap is a statement of the function body (4 spaces), so each hostile line is valid Python there.
-    const rows = readGzLines(
-      join(dataDir(), 'human-eval-infilling', 'HumanEval-SingleLineInfilling.jsonl.gz'),
-    ).filter((r) => /^ {4}\S/.test(r.canonical_solution) && /^ {4}\S/.test(r.suffix));
+    const rows = singleLineRows().filter(
+      (r) => /^ {4}\S/.test(r.canonical_solution) && /^ {4}\S/.test(r.suffix),
+    );
     const marker = join(work, `escaped-${process.pid}`);
     const server = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -136,17 +128,9 @@ describe('bench score (built CLI, real sandbox)', () => {
       { task_id: rows[names.length].task_id, completion: rows[names.length].canonical_solution },
     ];
     const file = join(work, 'hostile.jsonl');
-    writeFileSync(file, samples.map((s) => JSON.stringify(s)).join('\n'));
+    writeSamples(file, samples);
     const out = join(work, 'hostile');
-    const result = await bench([
-      'score',
-      file,
-      '--dataset',
-      'humaneval-single-line',
-      '--out',
-      out,
-      '--no-report',
-    ]);
+    const result = await scoreSingleLine(file, out);
     server.close();
     expect(result.code).toBe(0);
     const outcomes = readFileSync(join(out, 'outcomes.jsonl'), 'utf8')

@@ -7,6 +7,23 @@ import { createGunzip } from 'node:zlib';
 import { DatasetFormatError } from './benchmark-task';
 import { Sha256MismatchError, sha256File } from './sha256';
 
+/** Parses one line of a JSON Lines file (blank lines skipped); a parse error names the file and line. */
+export function handleJsonLine(
+  file: string,
+  lineNumber: number,
+  line: string,
+  onRecord: (record: unknown, line: number) => void,
+): void {
+  if (line.trim() === '') return;
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch (error) {
+    throw new DatasetFormatError(`${file}:${lineNumber}: invalid JSON (${(error as Error).message})`);
+  }
+  onRecord(record, lineNumber);
+}
+
 export interface ExpectedSha256 {
   sha256: string;
   /** Where the expected hash comes from, for the error message (e.g. the SHA256SUMS file). */
@@ -32,17 +49,7 @@ export async function readJsonLinesGz(
     },
   });
   let lineNumber = 0;
-  const handle = (line: string) => {
-    lineNumber += 1;
-    if (line.trim() === '') return;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch (error) {
-      throw new DatasetFormatError(`${file}:${lineNumber}: invalid JSON (${(error as Error).message})`);
-    }
-    onRecord(record, lineNumber);
-  };
+  const handle = (line: string) => handleJsonLine(file, ++lineNumber, line, onRecord);
   try {
     await pipeline(createReadStream(file), tap, createGunzip(), async (source: AsyncIterable<Buffer>) => {
       const decoder = new StringDecoder('utf8');

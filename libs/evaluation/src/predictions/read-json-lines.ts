@@ -1,8 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { DatasetFormatError } from '../benchmark-task';
-import { readJsonLinesGz } from '../jsonl';
+import { handleJsonLine, readJsonLinesGz } from '../jsonl';
 
 /** Whether the file starts with the gzip magic bytes (so `.jsonl` files that are really gzipped also read). */
 async function isGzip(file: string): Promise<boolean> {
@@ -23,15 +22,5 @@ export async function readJsonLines(
   if (await isGzip(file)) return readJsonLinesGz(file, onRecord);
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   let lineNumber = 0;
-  for await (const line of lines) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch (error) {
-      throw new DatasetFormatError(`${file}:${lineNumber}: invalid JSON (${(error as Error).message})`);
-    }
-    onRecord(record, lineNumber);
-  }
+  for await (const line of lines) handleJsonLine(file, ++lineNumber, line, onRecord);
 }
