@@ -15,8 +15,16 @@ describe('parseBackends', () => {
     ]);
   });
 
+  it('accepts a static list of replica addresses (ipv4:a:port,b:port) as one target', () => {
+    expect(parseBackends('ar=ipv4:127.0.0.1:7001,127.0.0.2:7001,diffusion=127.0.0.1:7002')).toEqual([
+      { name: 'ar', target: 'ipv4:127.0.0.1:7001,127.0.0.2:7001' },
+      { name: 'diffusion', target: '127.0.0.1:7002' },
+    ]);
+  });
+
   it.each([
     ['', 'must list at least one backend'],
+    ['ar=a:1,b:2', 'only an ipv4: or ipv6: target may list several addresses'],
     ['127.0.0.1:50051', 'entry 1 ("127.0.0.1:50051") must be name=target'],
     ['ar=127.0.0.1', 'entry 1 ("ar=127.0.0.1") has no valid gRPC target'],
     ['ar=a:1,ar=b:2', 'entry 2 ("ar=b:2") repeats the backend name ar'],

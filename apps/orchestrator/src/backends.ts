@@ -1,4 +1,7 @@
-/** One configured ModelService endpoint: a name used in responses and a gRPC target (may be dns:/// for replicas). */
+/**
+ * One configured ModelService endpoint: a name used in responses and a gRPC target. Replicas: `dns:///` (re-resolved)
+ * or a static `ipv4:addr:port,addr:port` list; either way calls are spread round-robin.
+ */
 export interface BackendTarget {
   name: string;
   target: string;
@@ -15,8 +18,9 @@ const TARGET = /^(?:[a-z][a-z0-9+.-]*:.+|\[[0-9a-fA-F:.]+\]:\d{1,5}|[A-Za-z0-9.-
  * typed by hand into manifests and shells.
  */
 export function parseBackends(spec: string): BackendTarget[] {
+  // Split only before `name=`, so a target may itself list addresses: ar=ipv4:10.0.0.1:50051,10.0.0.2:50051
   const entries = spec
-    .split(',')
+    .split(/,(?=\s*[^,=\s]+=)/)
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
   if (entries.length === 0) throw new Error('must list at least one backend as name=host:port');
@@ -31,6 +35,11 @@ export function parseBackends(spec: string): BackendTarget[] {
     }
     if (!TARGET.test(target))
       throw new Error(`${where} has no valid gRPC target: use host:port or dns:///host:port`);
+    if (target.includes(',') && !/^ipv[46]:/.test(target)) {
+      throw new Error(
+        `${where}: only an ipv4: or ipv6: target may list several addresses (a,b); is a name= missing?`,
+      );
+    }
     if (seen.has(name)) throw new Error(`${where} repeats the backend name ${name}`);
     seen.add(name);
     return { name, target };
