@@ -55,7 +55,7 @@ describe('AutoregressiveEngine against transformers on the tiny fixture', () => 
       await createSession(directory.graphPath, { provider: 'cpu', intraOpThreads: 1, interOpThreads: 1 }),
     );
     const config = toModelServerConfig(
-      parseConfig(modelServerEnvSchema({ grpcPort: 1, metricsPort: 0 }), {}),
+      parseConfig(modelServerEnvSchema({ grpcPort: 1, metricsPort: 0 }), { ALLOW_PLAINTEXT: 'true' }),
     );
     engine = new AutoregressiveEngine({ directory, runner }, config);
   });

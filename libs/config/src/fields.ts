@@ -1,3 +1,5 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Building blocks for environment schemas: each parses a string variable and explains what it expected. */
@@ -66,4 +68,68 @@ export function optionalText() {
     .string()
     .optional()
     .transform((raw) => (raw === undefined || raw.trim() === '' ? undefined : raw.trim()));
+}
+
+/**
+ * An optional path to a PEM file holding a certificate (chain) or a private key. The file is read and parsed at
+ * start-up so a wrong path or a broken file stops the process with the variable named, not a TLS error later.
+ */
+export function pemFile(kind: 'certificate' | 'private key') {
+  return optionalText().transform((path, ctx) => {
+    if (path === undefined) return undefined;
+    let pem: Buffer;
+    try {
+      pem = readFileSync(path);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`,
+      });
+      return z.NEVER;
+    }
+    try {
+      if (kind === 'certificate') new X509Certificate(pem);
+      else createPrivateKey(pem);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${path} holds no PEM ${kind} (${(error as Error).message.split('\n')[0]})`,
+      });
+      return z.NEVER;
+    }
+    return path;
+  });
+}
+
+/** An optional path to a readable text file; the value is the path (the file is read again where it is used). */
+export function readableFile() {
+  return optionalText().transform((path, ctx) => {
+    if (path === undefined) return undefined;
+    try {
+      readFileSync(path);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`,
+      });
+      return z.NEVER;
+    }
+    return path;
+  });
+}
+
+/** An optional boolean: undefined when unset, so a schema can tell "not set" from "false". */
+export function optionalBoolean() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      const parsed = boolean(false).safeParse(raw);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: 'expected true or false' });
+        return z.NEVER;
+      }
+      return parsed.data;
+    });
 }

@@ -2,3 +2,4 @@ export * from './fields';
 export * from './load-config';
 export * from './repo-paths';
 export * from './server-config';
+export * from './tls-config';

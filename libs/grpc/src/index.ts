@@ -4,4 +4,5 @@ export * from './errors';
 export * from './health';
 export * from './logging';
 export * from './metrics';
+export * from './security';
 export * from './server';

@@ -2,6 +2,7 @@ import type { RequestContext } from '@ensemble/grpc';
 import type { GenerationParams, LengthPolicyName, ScoreModeName, ScoreParams } from '@ensemble/validation';
 import { LogLikelihood, summarise } from '@ensemble/scoring';
 import type { ModelDirectory, SessionRunner } from '@ensemble/inference';
+import type { ModelTokenizer } from '@ensemble/tokenizer';
 import type { ModelServerConfig } from './model-server.config';
 
 export type FinishReasonName = 'eos' | 'length' | 'stop' | 'canvas_filled';
@@ -50,6 +51,11 @@ export type EngineFactory = (model: LoadedModelParts, config: ModelServerConfig)
 export interface LoadedModelParts {
   directory: ModelDirectory;
   runner: SessionRunner;
+  /**
+   * The model's tokenizer as the runtime loaded it (to count input tokens against MAX_INPUT_TOKENS); engines may
+   * share it instead of loading their own copy.
+   */
+  tokenizer?: ModelTokenizer;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   SessionRunner,
   warmUp,
 } from '@ensemble/inference';
+import { ModelTokenizer } from '@ensemble/tokenizer';
 import type { InferenceEngine } from './engine';
 import type { ModelServerConfig } from './model-server.config';
 import type { ModelServerProfile } from './model-server.profile';
@@ -19,6 +20,7 @@ import { MODEL_SERVER_CONFIG, MODEL_SERVER_PROFILE } from './tokens';
 export interface LoadedModel {
   directory: ModelDirectory;
   runner: SessionRunner;
+  tokenizer: ModelTokenizer;
   engine: InferenceEngine;
   loadMs: number;
 }
@@ -57,8 +59,9 @@ export class ModelRuntime implements OnModuleDestroy {
     const directory = { ...opened, manifest: reconcileWithGraph(opened.manifest, session) };
     await warmUp(session, directory.manifest);
     const runner = new SessionRunner(session, this.forwardObserver());
-    const engine = this.profile.createEngine({ directory, runner }, this.config);
-    this.loaded = { directory, runner, engine, loadMs: performance.now() - startedAt };
+    const tokenizer = ModelTokenizer.fromFile(directory.tokenizerPath);
+    const engine = this.profile.createEngine({ directory, runner, tokenizer }, this.config);
+    this.loaded = { directory, runner, tokenizer, engine, loadMs: performance.now() - startedAt };
     this.health.markServing();
     this.logger.log(
       { msg: 'model ready', model: directory.manifest.name, loadMs: Math.round(this.loaded.loadMs) },

@@ -8,7 +8,7 @@ import {
   toServerConfig,
 } from '@ensemble/config';
 import { ExecutionProviderName, SessionOptions } from '@ensemble/inference';
-import { DEFAULT_LIMITS, RequestLimits } from '@ensemble/validation';
+import { inputTokensEnv, RequestLimits, requestLimitsEnv, toRequestLimits } from '@ensemble/validation';
 
 export function modelServerEnvSchema(defaults: { grpcPort: number; metricsPort: number }) {
   return serverConfigSchema(defaults).extend({
@@ -19,9 +19,8 @@ export function modelServerEnvSchema(defaults: { grpcPort: number; metricsPort: 
     ORT_INTER_OP_THREADS: integer(0, 0, 1024),
     MAX_BATCH_SIZE: integer(8, 1, 1024),
     MAX_QUEUE_SIZE: integer(64, 0, 100_000),
-    MAX_NEW_TOKENS: integer(DEFAULT_LIMITS.maxNewTokens, 1, 1_000_000),
-    MAX_SAMPLES: integer(DEFAULT_LIMITS.maxSamples, 1, 1024),
-    MAX_STEPS: integer(DEFAULT_LIMITS.maxSteps, 1, 100_000),
+    ...requestLimitsEnv,
+    ...inputTokensEnv,
   });
 }
 
@@ -47,12 +46,7 @@ export function toModelServerConfig(
       intraOpThreads: env.ORT_INTRA_OP_THREADS,
       interOpThreads: env.ORT_INTER_OP_THREADS,
     },
-    limits: {
-      ...DEFAULT_LIMITS,
-      maxNewTokens: env.MAX_NEW_TOKENS,
-      maxSamples: env.MAX_SAMPLES,
-      maxSteps: env.MAX_STEPS,
-    },
+    limits: toRequestLimits(env),
     maxBatchSize: env.MAX_BATCH_SIZE,
     maxQueueSize: env.MAX_QUEUE_SIZE,
   };

@@ -10,7 +10,7 @@ import {
   ScoreResponse,
 } from '@ensemble/proto';
 import { RequestContext } from '@ensemble/grpc';
-import { validateGenerateRequest, validateScoreRequest } from '@ensemble/validation';
+import { validateGenerateRequest, validateInputTokens, validateScoreRequest } from '@ensemble/validation';
 import type { InferenceEngine } from './engine';
 import { requestTimings, toCompletion, toScoreResponse, toStreamResponse } from './responses';
 import { buildModelInfo } from './model-info';
@@ -74,9 +74,16 @@ export class ModelService {
     return toScoreResponse(model, result, performance.now() - startedAt);
   }
 
-  /** Ready model (else UNAVAILABLE) and a valid request (else INVALID_ARGUMENT naming the field). */
-  private prepare<P>(validate: () => P): { engine: InferenceEngine; params: P; model: string } {
+  /**
+   * Ready model (else UNAVAILABLE) and a valid request (else INVALID_ARGUMENT naming the field), the input within
+   * MAX_INPUT_TOKENS.
+   */
+  private prepare<P extends { prefix: string; suffix: string }>(
+    validate: () => P,
+  ): { engine: InferenceEngine; params: P; model: string } {
     const loaded = this.runtime.ready();
-    return { engine: loaded.engine, params: validate(), model: loaded.directory.manifest.name };
+    const params = validate();
+    validateInputTokens(params, (text) => loaded.tokenizer.encode(text).length, this.config.limits);
+    return { engine: loaded.engine, params, model: loaded.directory.manifest.name };
   }
 }

@@ -35,6 +35,17 @@ export function maxLength(field: string, value: string, max: number): string {
   return value;
 }
 
+/** A token count against a ceiling; `count` is only called when the text could exceed it. */
+export function maxTokens(field: string, text: string, count: (text: string) => number, max: number): void {
+  // A byte-level BPE token (Qwen2's, normalised with NFC or not at all) covers at least one UTF-8 byte, so a text
+  // of at most `max` bytes needs no tokenising here; tokenising costs CPU in proportion to the text.
+  if (Math.max(Buffer.byteLength(text), Buffer.byteLength(text.normalize('NFC'))) <= max) return;
+  const tokens = count(text);
+  if (tokens > max) {
+    throw new InvalidArgumentError(field, `must be at most ${max} tokens, got ${tokens}`);
+  }
+}
+
 /** Maps a proto enum number to our name, rejecting UNSPECIFIED only when `allowUnspecified` is false. */
 export function enumValue<T extends string>(
   field: string,

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -21,6 +22,13 @@ export function freePort(): Promise<number> {
   });
 }
 
+export interface StartOptions {
+  /** A fixed port (e.g. to restart a server where its clients expect it); default: a free one. */
+  port?: number;
+  /** How this harness itself connects (waitServing, client()); default: plaintext. */
+  credentials?: grpc.ChannelCredentials;
+}
+
 /** One built server started as a real process, as an operator would with `npm run start:<app>`. */
 export class ServerProcess {
   readonly output: string[] = [];
@@ -31,14 +39,23 @@ export class ServerProcess {
     readonly port: number,
     readonly metricsPort: number,
     private readonly child: ChildProcess,
+    readonly credentials: grpc.ChannelCredentials,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  static async start(app: AppName, env: Record<string, string> = {}): Promise<ServerProcess> {
-    const port = await freePort();
+  /**
+   * Starts `app` on loopback. Plaintext is allowed explicitly (the servers refuse it by default); TLS variables in
+   * `env` take precedence over that permission, as they do in production.
+   */
+  static async start(
+    app: AppName,
+    env: Record<string, string> = {},
+    options: StartOptions = {},
+  ): Promise<ServerProcess> {
+    const port = options.port ?? (await freePort());
     const metricsPort = await freePort();
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
       cwd: ROOT,
@@ -47,15 +64,44 @@ export class ServerProcess {
         GRPC_PORT: String(port),
         METRICS_PORT: String(metricsPort),
         GRPC_HOST: '127.0.0.1',
+        ALLOW_PLAINTEXT: 'true',
+        BACKEND_ALLOW_PLAINTEXT: 'true',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new ServerProcess(app, port, metricsPort, child);
+    return new ServerProcess(
+      app,
+      port,
+      metricsPort,
+      child,
+      options.credentials ?? grpc.credentials.createInsecure(),
+    );
   }
 
   get target(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  /** A client of one of this server's services, connecting the way the harness was told to. */
+  client(service: string, options: grpc.ChannelOptions = {}): grpc.Client {
+    return createClient(service, this.target, options, this.credentials);
+  }
+
+  /** Resident set size in bytes, from /proc (Linux). */
+  rssBytes(): number {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+    if (!match) throw new Error(`no VmRSS for ${this.app} (pid ${this.pid})`);
+    return Number(match[1]) * 1024;
+  }
+
+  /** True until the process has exited. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   get logs(): string {
@@ -71,8 +117,8 @@ export class ServerProcess {
   }
 
   /** Polls grpc.health.v1 until SERVING; fails with the server's output if it exits or times out. */
-  async waitServing(timeoutMs = 60_000): Promise<void> {
-    const client = createClient(HEALTH_SERVICE, this.target);
+  async waitServing(timeoutMs = 180_000): Promise<void> {
+    const client = this.client(HEALTH_SERVICE);
     const deadline = Date.now() + timeoutMs;
     let exited = false;
     void this.exited.then(() => (exited = true));

@@ -13,12 +13,14 @@ let services: grpc.GrpcObject | undefined;
 
 /**
  * A grpc-js client for one of the served services (`ensemble.v1.ModelService`, `ensemble.v1.Ensemble`,
- * `grpc.health.v1.Health`), built from the same embedded descriptors the servers use.
+ * `grpc.health.v1.Health`), built from the same embedded descriptors the servers use. `credentials` come from
+ * `clientCredentials()`; the default, plaintext, only reaches servers started with ALLOW_PLAINTEXT=true.
  */
 export function createClient(
   service: string,
   target: string,
   options: grpc.ChannelOptions = {},
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
 ): grpc.Client {
   services ??= grpc.loadPackageDefinition(loadPackageDefinition());
   const ctor = service
@@ -26,7 +28,7 @@ export function createClient(
     .reduce<unknown>((node, part) => (node as Record<string, unknown>)?.[part], services);
   if (typeof ctor !== 'function') throw new Error(`unknown service ${service}`);
   const Client = ctor as grpc.ServiceClientConstructor;
-  return new Client(target, grpc.credentials.createInsecure(), options);
+  return new Client(target, credentials, options);
 }
 
 /** Calls a unary method and resolves with its response, or rejects with the grpc ServiceError. */

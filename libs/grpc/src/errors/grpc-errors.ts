@@ -31,6 +31,13 @@ export class ResourceExhaustedError extends GrpcError {
   }
 }
 
+/** No valid credentials. The message says what is missing, never what was sent. */
+export class UnauthenticatedError extends GrpcError {
+  constructor(message: string) {
+    super(status.UNAUTHENTICATED, message);
+  }
+}
+
 /** Not ready (model still loading, shutting down) or a dependency is down; the client may retry elsewhere. */
 export class UnavailableError extends GrpcError {
   constructor(message: string) {

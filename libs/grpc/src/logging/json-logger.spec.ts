@@ -50,4 +50,12 @@ describe('JsonLogger', () => {
     logger.error('shown');
     expect(lines.map((entry) => entry.line.msg)).toEqual(['shown']);
   });
+
+  it('logs foreign text (error messages that may quote a request) as an excerpt unless debugging', () => {
+    const long = `prompt: ${'x'.repeat(1000)}`;
+    const excerpt = new JsonLogger('test', 'info', () => undefined).excerpt(long);
+    expect(excerpt.length).toBeLessThan(260);
+    expect(excerpt).toMatch(/^prompt: x+\.\.\. \(808 more characters\)$/);
+    expect(new JsonLogger('test', 'debug', () => undefined).excerpt(long)).toBe(long);
+  });
 });

@@ -3,6 +3,8 @@ import type { LogLevel } from '@ensemble/config';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+export const MAX_EXCERPT_CHARS = 200;
+
 export type LogFields = Record<string, unknown> & { msg?: string };
 
 /**
@@ -18,6 +20,15 @@ export class JsonLogger implements LoggerService {
 
   isEnabled(level: LogLevel): boolean {
     return RANK[level] >= RANK[this.level];
+  }
+
+  /**
+   * Text from outside our code (an error message that may quote a request) as it may be logged: whole at debug
+   * level, else its first MAX_EXCERPT_CHARS characters. Prompts are never logged in full unless debugging.
+   */
+  excerpt(text: string): string {
+    if (this.isEnabled('debug') || text.length <= MAX_EXCERPT_CHARS) return text;
+    return `${text.slice(0, MAX_EXCERPT_CHARS)}... (${text.length - MAX_EXCERPT_CHARS} more characters)`;
   }
 
   log(message: unknown, ...params: unknown[]): void {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { Controller, Module } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
-import { ServerUnaryCall, status } from '@grpc/grpc-js';
+import { Client, credentials, ServerUnaryCall, status } from '@grpc/grpc-js';
 import { health, HEALTH_SERVICE, MODEL_SERVICE } from '@ensemble/proto';
 import { createClient, unaryCall } from '../client/grpc-client';
 import { RequestContext } from '../context/request-context';
@@ -68,6 +68,10 @@ async function start(shutdownGraceMs = 5000): Promise<{ server: GrpcServerHandle
       maxMessageBytes: 1024 * 1024,
       reflection: true,
       shutdownGraceMs,
+      tls: undefined,
+      healthPort: 0,
+      maxConcurrentRequests: 0,
+      maxConcurrentPerClient: 0,
     },
   });
   return { server, target: `127.0.0.1:${port}` };
@@ -100,6 +104,46 @@ describe('startGrpcServer', () => {
       expect(await check(MODEL_SERVICE)).toBe(health.HealthCheckResponse_ServingStatus.SERVING);
     } finally {
       client.close();
+      await server.shutdown('test');
+    }
+  });
+
+  it('bounds status messages, even those of grpc.health.v1 quoting a huge service name', async () => {
+    const { server, target } = await start();
+    const client = createClient(HEALTH_SERVICE, target);
+    try {
+      const failure = await unaryCall(client, 'Check', { service: 'x'.repeat(200_000) }).catch(
+        (error: { code: number; details: string }) => error,
+      );
+      expect(failure).toMatchObject({ code: status.NOT_FOUND });
+      expect((failure as { details: string }).details.length).toBeLessThan(1100);
+      // The connection survived: the next call on it works.
+      expect(await unaryCall(client, 'Check', { service: '' })).toBeDefined();
+    } finally {
+      client.close();
+      await server.shutdown('test');
+    }
+  });
+
+  it('answers a body that is not the protobuf message with INVALID_ARGUMENT, not INTERNAL', async () => {
+    const { server, target } = await start();
+    const raw = new Client(target, credentials.createInsecure());
+    try {
+      const failure = await new Promise<{ code: number; details: string }>((resolve) =>
+        raw.makeUnaryRequest(
+          '/ensemble.v1.ModelService/Generate',
+          (bytes: Buffer) => bytes,
+          (bytes: Buffer) => bytes,
+          Buffer.from([0xff, 0xff, 0xff]),
+          (error) => resolve(error as { code: number; details: string }),
+        ),
+      );
+      expect(failure.code).toBe(status.INVALID_ARGUMENT);
+      expect(failure.details).toMatch(
+        /^request is not a valid protobuf message for \/ensemble\.v1\.ModelService\/Generate/,
+      );
+    } finally {
+      raw.close();
       await server.shutdown('test');
     }
   });

@@ -6,11 +6,12 @@ import { DeadlineExceededError } from '../errors/grpc-errors';
 import { statusName, toGrpcStatus } from '../errors/to-grpc-status';
 import { JsonLogger } from '../logging/json-logger';
 import { GrpcMetrics, methodLabels } from '../metrics/grpc-metrics';
+import { assertDecodable } from './undecodable-request';
 
 /**
  * Wraps every RPC: request id (taken from `x-request-id` metadata or generated, echoed back), a deadline check
- * before the handler runs, abort on cancellation or deadline while it runs, one structured log line and the
- * gRPC metrics when it ends.
+ * and a decodable body (else INVALID_ARGUMENT) before the handler runs, abort on cancellation or deadline while
+ * it runs, one structured log line and the gRPC metrics when it ends.
  */
 @Injectable()
 export class ObservabilityInterceptor implements NestInterceptor {
@@ -28,6 +29,18 @@ export class ObservabilityInterceptor implements NestInterceptor {
     this.metrics.started.inc(labels);
     this.metrics.inFlight.inc(labels);
     echoRequestId(execution.getArgByIndex(2), context.requestId);
+    // Requests hold users' code: they are logged only when debugging, never at the default level.
+    if (this.logger.isEnabled('debug')) {
+      this.logger.debug(
+        {
+          msg: 'rpc request',
+          requestId: context.requestId,
+          method: context.method,
+          request: execution.getArgByIndex(0),
+        },
+        'rpc',
+      );
+    }
 
     let failure: unknown;
     const finish = () => {
@@ -52,6 +65,13 @@ export class ObservabilityInterceptor implements NestInterceptor {
 
     if (context.expired()) {
       failure = new DeadlineExceededError('deadline exceeded before the request was handled');
+      finish();
+      return throwError(() => failure);
+    }
+    try {
+      assertDecodable(execution.getArgByIndex(0), context.method);
+    } catch (error) {
+      failure = error;
       finish();
       return throwError(() => failure);
     }

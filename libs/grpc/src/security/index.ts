@@ -1,0 +1,3 @@
+export * from './bearer-tokens';
+export * from './concurrency-limiter';
+export * from './credentials';
