@@ -23,6 +23,7 @@ describe('parseConfig', () => {
       healthPort: 0,
       maxConcurrentRequests: 256,
       maxConcurrentPerClient: 0,
+      maxConnectionAgeMs: 300_000,
     });
   });
 

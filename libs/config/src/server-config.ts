@@ -25,6 +25,11 @@ export function serverConfigSchema(defaults: ServerDefaults) {
       /** Same switch as GRPC_REFLECTION under the name the manifests use; both set must agree. */
       REFLECTION_ENABLED: optionalBoolean(),
       SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
+      /**
+       * Connections older than this are closed gracefully (GOAWAY, in-flight calls finish), so clients re-resolve
+       * dns:/// targets and reach replicas that came up since; 0 = never.
+       */
+      GRPC_MAX_CONNECTION_AGE_MS: integer(300_000, 0, 86_400_000),
       TLS_CERT_FILE: pemFile('certificate'),
       TLS_KEY_FILE: pemFile('private key'),
       TLS_CLIENT_CA_FILE: pemFile('certificate'),
@@ -89,6 +94,8 @@ export interface ServerConfig {
   maxMessageBytes: number;
   reflection: boolean;
   shutdownGraceMs: number;
+  /** 0: connections live as long as the client keeps them. */
+  maxConnectionAgeMs: number;
   /** Undefined: plaintext, which the configuration only allows with ALLOW_PLAINTEXT=true. */
   tls: ServerTlsFiles | undefined;
   /** Plaintext grpc.health.v1-only listener; 0: none. */
@@ -108,6 +115,7 @@ export function toServerConfig(env: ServerEnv): ServerConfig {
     maxMessageBytes: env.GRPC_MAX_MESSAGE_BYTES,
     reflection: env.REFLECTION_ENABLED ?? env.GRPC_REFLECTION ?? true,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    maxConnectionAgeMs: env.GRPC_MAX_CONNECTION_AGE_MS,
     tls:
       env.TLS_CERT_FILE !== undefined && env.TLS_KEY_FILE !== undefined
         ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE, clientCaFile: env.TLS_CLIENT_CA_FILE }

@@ -72,6 +72,7 @@ async function start(shutdownGraceMs = 5000): Promise<{ server: GrpcServerHandle
       healthPort: 0,
       maxConcurrentRequests: 0,
       maxConcurrentPerClient: 0,
+      maxConnectionAgeMs: 300_000,
     },
   });
   return { server, target: `127.0.0.1:${port}` };

@@ -49,7 +49,16 @@ export function grpcTransportOptions(
       maxReceiveMessageLength: config.maxMessageBytes,
       maxSendMessageLength: config.maxMessageBytes,
       credentials: serverCredentials(config.tls),
-      channelOptions: { interceptors: [statusMessageInterceptor] },
+      channelOptions: {
+        interceptors: [statusMessageInterceptor],
+        ...(config.maxConnectionAgeMs > 0
+          ? {
+              'grpc.max_connection_age_ms': config.maxConnectionAgeMs,
+              // Calls in flight when a connection ages out get as long as a shutdown gives them.
+              'grpc.max_connection_age_grace_ms': Math.max(config.shutdownGraceMs, 1000),
+            }
+          : {}),
+      },
       // Shutdown is ours (drain with a grace period, then force); Nest's close() only has to release resources.
       gracefulShutdown: false,
       onLoadPackageDefinition: (_definition: unknown, server: Server) => {
