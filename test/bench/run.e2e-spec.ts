@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServerProcess } from '../e2e/support/server-process';
@@ -159,6 +159,37 @@ describe('bench run against real servers: resumed and sharded runs write the sam
     const incomplete = await bench(['merge', '--out', join(results, 'partial'), ...shardDirs.slice(1)]);
     expect(incomplete.code).toBe(2);
     expect(incomplete.stderr).toContain('of 3 are missing');
+  });
+
+  it('reaches an orchestrator that requires a bearer token with --token-file, and is refused without it', async () => {
+    const tokens = join(results, 'tokens');
+    writeFileSync(tokens, 'not-this-one-at-all\nbench-secret-0123456789\n');
+    const guarded = await ServerProcess.start('orchestrator', {
+      ENSEMBLE_BACKENDS: `ar=${ar.target},diffusion=${diffusion.target}`,
+      AUTH_TOKENS_FILE: tokens,
+    });
+    try {
+      await guarded.waitServing(120_000);
+      const args = [
+        ...RUN_ARGS,
+        '--limit',
+        '1',
+        '--target',
+        guarded.target,
+        '--results-dir',
+        results,
+        '--no-execute',
+      ];
+      const refused = await bench([...args, '--run-id', 'no-token']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('UNAUTHENTICATED');
+      writeFileSync(join(results, 'token.txt'), 'bench-secret-0123456789\n');
+      const allowed = await bench([...args, '--run-id', 'token', '--token-file', join(results, 'token.txt')]);
+      expect(allowed.code).toBe(0);
+      expect(lines(predictions('token'))).toBe(1);
+    } finally {
+      await guarded.stop();
+    }
   });
 
   it('refuses to resume with different settings, naming the setting', async () => {

@@ -12,11 +12,12 @@ import {
   positiveInt,
   reportingFrom,
 } from '../cli/options';
+import { ConnectionCliOptions, addConnectionOptions, connectionFrom } from '../cli/connection-options';
 import { UsageError } from '../usage-error';
 import { RunBenchmarkOptions, runBenchmark } from './run-benchmark';
 
 /** `bench run` options as commander parses them. */
-export interface RunCliOptions extends JudgingCliOptions, ReportingCliOptions {
+export interface RunCliOptions extends JudgingCliOptions, ReportingCliOptions, ConnectionCliOptions {
   dataset: DatasetName;
   target?: string;
   embedded?: boolean;
@@ -99,6 +100,7 @@ export function runOptionsFrom(cli: RunCliOptions, log: (line: string) => void):
     execute: cli.execute,
     ...judgingFrom(cli),
     ...reportingFrom(cli),
+    ...connectionFrom(cli),
     log,
   };
 }
@@ -171,7 +173,7 @@ export function registerRunCommand(program: Command): void {
     .option('--run-id <id>', 'run folder name (default: <dataset>-<timestamp>)')
     .option('--resume', 'continue the run --run-id: skip saved tasks, retry failed ones')
     .option('--no-execute', 'save predictions only; do not run the HumanEval tests');
-  addReportingOptions(addJudgingOptions(command)).action((options: RunCliOptions) =>
+  addConnectionOptions(addReportingOptions(addJudgingOptions(command))).action((options: RunCliOptions) =>
     runCommand(options, log),
   );
 }
