@@ -6,3 +6,4 @@ export * from './logging';
 export * from './metrics';
 export * from './security';
 export * from './server';
+export { freePort } from './free-port';

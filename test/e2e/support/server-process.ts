@@ -1,26 +1,15 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { createClient, unaryCall } from '@ensemble/grpc';
+import { createClient, freePort, unaryCall } from '@ensemble/grpc';
 import { health, HEALTH_SERVICE } from '@ensemble/proto';
+
+export { freePort } from '@ensemble/grpc';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 
 export type AppName = 'ar-server' | 'diffusion-server' | 'orchestrator';
-
-/** A port the OS reports free right now (bound to 0, read, released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface StartOptions {
   /** A fixed port (e.g. to restart a server where its clients expect it); default: a free one. */

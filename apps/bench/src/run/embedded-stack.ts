@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import { freePort } from '../free-port';
+import { freePort } from '@ensemble/grpc';
 import { LocalStack } from '../local-stack';
 import type { RunConfig } from './run-config';
 

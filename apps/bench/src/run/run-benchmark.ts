@@ -9,10 +9,9 @@ import {
   SelectionStrategyName,
 } from '@ensemble/validation';
 import type { LocalStack } from '../local-stack';
-import type { WandbOptions } from '../results/wandb-logger';
 import { Progress } from '../progress';
 import { PREDICTIONS_FILE, RunFolder } from '../results/run-folder';
-import { finishRun } from '../results/finish-run';
+import { FinishOptions, finishRun } from '../results/finish-run';
 import { EmbeddedModels, describeModels, startEmbeddedStack } from './embedded-stack';
 import { streamEvaluate } from './evaluate-stream';
 import { predictionFromResult } from './prediction-from-result';
@@ -20,7 +19,8 @@ import { RunConfig, RunIdentity, identityMismatch, newRunConfig } from './run-co
 import { TIMINGS_FILE, appendTiming } from './run-stats';
 import { UsageError } from '../usage-error';
 
-export interface RunBenchmarkOptions {
+/** What to run and where; the FinishOptions say how the predictions are then judged and reported. */
+export interface RunBenchmarkOptions extends FinishOptions {
   identity: RunIdentity;
   /** Orchestrator address; undefined with `embedded`. */
   target?: string;
@@ -33,17 +33,10 @@ export interface RunBenchmarkOptions {
   runId: string;
   resume: boolean;
   concurrency: number;
-  execute: boolean;
-  unsafeNoSandbox: boolean;
-  parallelism?: number;
-  timeoutMs?: number;
-  report: boolean;
-  wandb?: WandbOptions;
   /** Channel credentials and call metadata (TLS, bearer token) for the orchestrator. */
   credentials?: grpc.ChannelCredentials;
   metadata?: grpc.Metadata;
   signal?: AbortSignal;
-  log: (line: string) => void;
 }
 
 /**
