@@ -57,7 +57,9 @@ function freePort() {
 
 /** One built server as a child process; its log lines are kept (to wait for readiness) but not printed. */
 function startServer(app, port, env = {}) {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/apps', app, 'src/main.js')], {
+  // Model servers run with the flags of libs/model-server/src/node-flags.ts, as in production.
+  const flags = app === 'orchestrator' ? [] : ['--single-threaded-gc'];
+  const child = spawn(process.execPath, [...flags, join(ROOT, 'dist/apps', app, 'src/main.js')], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -21,6 +21,7 @@ import {
   selects,
 } from './support/render';
 import { type IDeployment, validateObject } from './support/validate';
+import { MODEL_SERVER_NODE_FLAGS } from '@ensemble/model-server';
 
 // Renders every kustomization with `kubectl kustomize` (offline, no cluster) and checks the objects against the
 // Kubernetes schemas and against what the servers need (README "Configuration", k8s/README.md).
@@ -93,7 +94,8 @@ describe.each(OVERLAYS)('%s', (overlay) => {
   it('has the three servers, each with one container running its own dist entry point', () => {
     for (const app of SERVERS) {
       const container = mainContainer(deployment(objects(), app));
-      expect(container.command).toEqual(['node', `dist/apps/${app}/src/main.js`]);
+      const flags = app === 'orchestrator' ? [] : MODEL_SERVER_NODE_FLAGS;
+      expect(container.command).toEqual(['node', ...flags, `dist/apps/${app}/src/main.js`]);
     }
   });
 

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { MODEL_SERVER_NODE_FLAGS } from '@ensemble/model-server';
 import { checkHealth } from './health.command';
 
 export interface LocalStackOptions {
@@ -97,7 +98,8 @@ export class LocalStack {
     if (modelDir) env.MODEL_DIR = modelDir;
     if (!this.options.metrics) env.METRICS_PORT = '0';
     const main = join(__dirname, '..', '..', app, 'src', 'main.js');
-    const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const flags = app === 'orchestrator' ? [] : MODEL_SERVER_NODE_FLAGS;
+    const child = spawn(process.execPath, [...flags, main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [child.stdout, child.stderr]) {
       let pending = '';
       stream.on('data', (chunk: Buffer) => {

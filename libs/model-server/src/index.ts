@@ -8,3 +8,4 @@ export * from './run-model-server';
 export * from './tokens';
 export * from './engine';
 export * from './responses';
+export * from './node-flags';

@@ -5,6 +5,7 @@ import { modelServerEnvSchema, toModelServerConfig } from './model-server.config
 import type { ModelServerProfile } from './model-server.profile';
 import { ModelServerModule } from './model-server.module';
 import { ModelRuntime } from './model-runtime.service';
+import { missingNodeFlags } from './node-flags';
 
 /**
  * main() of a model server: validate the environment, start listening (health NOT_SERVING), then load and warm
@@ -24,6 +25,16 @@ export async function runModelServer(profile: ModelServerProfile): Promise<void>
     config: config.server,
   });
   server.installSignalHandlers();
+  const missing = missingNodeFlags();
+  if (missing.length > 0) {
+    server.kit.logger.warn(
+      {
+        msg: `started without ${missing.join(' ')}: CPU decoding is slower (see docs/perf.md)`,
+        flags: missing,
+      },
+      'startup',
+    );
+  }
   server.app
     .get(ModelRuntime)
     .load()

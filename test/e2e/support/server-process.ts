@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, freePort, unaryCall } from '@ensemble/grpc';
+import { MODEL_SERVER_NODE_FLAGS } from '@ensemble/model-server';
 import { health, HEALTH_SERVICE } from '@ensemble/proto';
 
 export { freePort } from '@ensemble/grpc';
@@ -46,7 +47,8 @@ export class ServerProcess {
   ): Promise<ServerProcess> {
     const port = options.port ?? (await freePort());
     const metricsPort = await freePort();
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+    const flags = app === 'orchestrator' ? [] : MODEL_SERVER_NODE_FLAGS;
+    const child = spawn(process.execPath, [...flags, join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
       cwd: ROOT,
       env: {
         ...process.env,
