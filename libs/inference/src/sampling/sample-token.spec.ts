@@ -1,5 +1,5 @@
 import { Rng } from './rng';
-import { argmax, sampleToken } from './sample-token';
+import { argmax, sampleToken, sortByLogit } from './sample-token';
 
 const logits = (values: number[]) => Float32Array.from(values);
 
@@ -64,5 +64,27 @@ describe('sampleToken', () => {
     const seen = new Set<number>();
     for (let i = 0; i < 200; i++) seen.add(sampleToken(row, { temperature: 1, topP: 0.99, topK: 0 }, rng));
     expect(seen.size).toBeGreaterThan(150);
+  });
+});
+
+describe('sortByLogit', () => {
+  const bySort = (logits: Float32Array, ids: number[]) =>
+    [...ids].sort((a, b) => logits[b] - logits[a] || a - b);
+
+  it('orders ids by descending logit, ties by ascending id, negatives, zeros and infinities included', () => {
+    const rng = new Rng(11);
+    // Few distinct values, so ties are common; both signs, both zeros, and the extremes.
+    const pool = [-Infinity, -3.5, -1e-30, -0, 0, 1e-30, 0.25, 2, 1e30, Infinity];
+    const logits = Float32Array.from({ length: 5000 }, () => pool[Math.floor(rng.nextFloat() * pool.length)]);
+    const ids = Array.from({ length: logits.length }, (_, i) => i).filter((i) => i % 3 !== 1);
+    expect([...sortByLogit(logits, ids)]).toEqual(bySort(logits, ids));
+  });
+
+  it('agrees with a comparator sort on a vocabulary-sized random row read through a subarray', () => {
+    const rng = new Rng(3);
+    const rows = Float32Array.from({ length: 2 * 151_936 }, () => (rng.nextFloat() - 0.5) * 20);
+    const row = rows.subarray(151_936);
+    const ids = Array.from({ length: row.length }, (_, i) => i);
+    expect([...sortByLogit(row, ids)]).toEqual(bySort(row, ids));
   });
 });
