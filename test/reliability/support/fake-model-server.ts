@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { HealthService } from '@ensemble/grpc';
-import { loadPackageDefinition, MODEL_SERVICE, ModelKind, ScoreMode } from '@ensemble/proto';
+import { service as healthServiceDefinition } from 'grpc-health-check';
+import { freePort as freeLoopbackPort, HealthService } from '@ensemble/grpc';
+import { FinishReason, loadPackageDefinition, MODEL_SERVICE, ModelKind, ScoreMode } from '@ensemble/proto';
 
 /** A call the fake received and how it ended: cancelled by the caller (deadline, cancel) or still open. */
 export interface ReceivedCall {
@@ -48,13 +48,7 @@ export class HangingModelServer {
       GenerateStream: (call: grpc.ServerWritableStream<unknown, unknown>) =>
         call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'not faked' }),
     });
-    const port = await new Promise<number>((resolve, reject) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as { port: number };
-        probe.close(() => resolve(free));
-      });
-      probe.once('error', reject);
-    });
+    const port = await freeLoopbackPort();
     await new Promise<void>((resolve, reject) =>
       server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error) =>
         error ? reject(error) : resolve(),
@@ -69,6 +63,76 @@ export class HangingModelServer {
 
   received(method: string): ReceivedCall[] {
     return this.calls.filter((call) => call.method === method);
+  }
+
+  close(): void {
+    this.server.forceShutdown();
+  }
+}
+
+/**
+ * A test double of a model server on CPU: Generate answers after `generateMs`, and while it works the health check
+ * gets no answer at all — as when onnxruntime-node holds the server's event loop for a long forward. Score
+ * fails at once (UNIMPLEMENTED). Health says SERVING otherwise.
+ */
+export class BusyModelServer {
+  private busy = 0;
+
+  private constructor(
+    private readonly server: grpc.Server,
+    readonly port: number,
+    readonly generateMs: number,
+  ) {}
+
+  static async start(generateMs: number, name = 'busy'): Promise<BusyModelServer> {
+    const server = new grpc.Server();
+    const port = await freeLoopbackPort();
+    const fake = new BusyModelServer(server, port, generateMs);
+    const definition = grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as {
+      ensemble: { v1: { ModelService: grpc.ServiceClientConstructor } };
+    };
+    server.addService(healthServiceDefinition as grpc.ServiceDefinition, {
+      check: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
+        if (fake.busy === 0) callback(null, { status: 'SERVING' });
+      },
+      watch: (call: grpc.ServerWritableStream<unknown, unknown>) =>
+        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'not faked' }),
+    });
+    server.addService(definition.ensemble.v1.ModelService.service, {
+      GetModelInfo: (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+        callback(null, {
+          name,
+          kind: ModelKind.MODEL_KIND_DIFFUSION,
+          scoreModes: [ScoreMode.SCORE_MODE_MASKED_ONE_SHOT],
+          serverVersion: 'fake',
+        }),
+      Generate: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
+        fake.busy++;
+        setTimeout(() => {
+          fake.busy--;
+          const completion = {
+            text: 'a + b',
+            finishReason: FinishReason.FINISH_REASON_LENGTH,
+            completionTokens: 3,
+          };
+          callback(null, { model: name, completions: [completion] });
+        }, generateMs);
+      },
+      Score: (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+        callback({ code: grpc.status.UNIMPLEMENTED, details: 'not faked' }),
+      GenerateStream: (call: grpc.ServerWritableStream<unknown, unknown>) =>
+        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'not faked' }),
+    });
+    await new Promise<void>((resolve, reject) =>
+      server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
+    return fake;
+  }
+
+  get target(): string {
+    return `127.0.0.1:${this.port}`;
   }
 
   close(): void {

@@ -52,6 +52,8 @@ export class ModelBackend {
   lastError: string | undefined;
   /** Health checks in a row that timed out. */
   private timeouts = 0;
+  /** Generate and Score calls of this orchestrator that the backend is working on now. */
+  private inFlight = 0;
 
   /** `credentials`: from clientCredentials(), TLS unless BACKEND_ALLOW_PLAINTEXT=true. */
   constructor(
@@ -102,6 +104,9 @@ export class ModelBackend {
    * grpc.health.v1 Check. NOT_SERVING or a failed connection mark the backend down at once; a check that only
    * timed out does so after CONSECUTIVE_TIMEOUTS_DOWN in a row, because a model server busy with a long forward
    * answers late without being down (one slow probe would otherwise take a working backend out of every request).
+   * While it works on a call of ours, a timed-out check does not count at all: onnxruntime-node runs a forward on
+   * the server's event loop, so on CPU a 0.5B model answers nothing for seconds per forward (docs/perf.md), and the
+   * call in flight has its own deadline to report a backend that really hangs.
    */
   async checkHealth(timeoutMs: number): Promise<boolean> {
     try {
@@ -119,6 +124,7 @@ export class ModelBackend {
       this.timeouts = 0;
     } catch (error) {
       const timedOut = (error as grpc.ServiceError).code === grpc.status.DEADLINE_EXCEEDED;
+      if (timedOut && this.inFlight > 0) return this.serving === true;
       this.timeouts = timedOut ? this.timeouts + 1 : 0;
       if (!timedOut || this.timeouts >= CONSECUTIVE_TIMEOUTS_DOWN) {
         this.serving = false;
@@ -133,8 +139,13 @@ export class ModelBackend {
     this.healthClient.close();
   }
 
-  private call<T>(method: string, request: unknown, options: BackendCallOptions): Promise<T> {
-    return this.unary(this.client, method, request, options);
+  private async call<T>(method: string, request: unknown, options: BackendCallOptions): Promise<T> {
+    this.inFlight++;
+    try {
+      return await this.unary<T>(this.client, method, request, options);
+    } finally {
+      this.inFlight--;
+    }
   }
 
   /** A unary call bound to a deadline and an AbortSignal (cancellation reaches the backend as a gRPC cancel). */
