@@ -6,6 +6,7 @@ import { registerFitSelectorCommand } from './fit-selector/fit-selector.command'
 import { registerMergeCommand } from './merge/merge.command';
 import { registerRunCommand } from './run/run.command';
 import { registerScoreCommand } from './score/score.command';
+import { registerPerfCommand } from './perf/perf.command';
 
 /** The `bench` command line. Each command is a thin adapter over a function that tests can call directly. */
 export function buildCli(): Command {
@@ -25,5 +26,6 @@ export function buildCli(): Command {
   registerScoreCommand(program);
   registerMergeCommand(program);
   registerFitSelectorCommand(program);
+  registerPerfCommand(program);
   return program;
 }

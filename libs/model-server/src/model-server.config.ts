@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  boolean,
   integer,
   oneOf,
   optionalText,
@@ -17,6 +18,8 @@ export function modelServerEnvSchema(defaults: { grpcPort: number; metricsPort: 
     ORT_EXECUTION_PROVIDER: oneOf(['cpu', 'cuda'] as const, 'cpu'),
     ORT_INTRA_OP_THREADS: integer(0, 0, 1024),
     ORT_INTER_OP_THREADS: integer(0, 0, 1024),
+    /** false: less memory, slower CPU decoding (docs/perf.md). */
+    ORT_PREPACK_WEIGHTS: boolean(true),
     MAX_BATCH_SIZE: integer(8, 1, 1024),
     MAX_QUEUE_SIZE: integer(64, 0, 100_000),
     ...requestLimitsEnv,
@@ -45,6 +48,7 @@ export function toModelServerConfig(
       provider: env.ORT_EXECUTION_PROVIDER as ExecutionProviderName,
       intraOpThreads: env.ORT_INTRA_OP_THREADS,
       interOpThreads: env.ORT_INTER_OP_THREADS,
+      prepackWeights: env.ORT_PREPACK_WEIGHTS,
     },
     limits: toRequestLimits(env),
     maxBatchSize: env.MAX_BATCH_SIZE,

@@ -1,0 +1,4 @@
+export * from './types';
+export * from './analyse';
+export * from './markdown';
+export * from './targets';
