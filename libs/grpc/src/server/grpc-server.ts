@@ -51,13 +51,10 @@ export function grpcTransportOptions(
       credentials: serverCredentials(config.tls),
       channelOptions: {
         interceptors: [statusMessageInterceptor],
-        ...(config.maxConnectionAgeMs > 0
-          ? {
-              'grpc.max_connection_age_ms': config.maxConnectionAgeMs,
-              // Calls in flight when a connection ages out get as long as a shutdown gives them.
-              'grpc.max_connection_age_grace_ms': Math.max(config.shutdownGraceMs, 1000),
-            }
-          : {}),
+        // An aged connection gets GOAWAY: new calls go to a new connection (re-resolving dns:/// targets), and the
+        // calls in flight run to their end with no grace limit — an Evaluate stream or a CPU diffusion infill lasts
+        // minutes to hours. Shutdown has its own grace (SHUTDOWN_GRACE_MS).
+        ...(config.maxConnectionAgeMs > 0 ? { 'grpc.max_connection_age_ms': config.maxConnectionAgeMs } : {}),
       },
       // Shutdown is ours (drain with a grace period, then force); Nest's close() only has to release resources.
       gracefulShutdown: false,
