@@ -86,13 +86,9 @@ export async function runPerf(options: PerfOptions): Promise<PerfRun> {
   const has = (phase: PerfPhase) => options.phases.includes(phase);
   const quick = options.quick;
 
-  // Servers close connections older than GRPC_MAX_CONNECTION_AGE_MS (default 5 min) and cancel calls still running
-  // after a short grace; 0.5B diffusion infills and 8-way concurrent decoding run for minutes on one connection.
-  // Every server this run starts (alone or in LocalStack, which passes the environment on) keeps its connections.
-  process.env.GRPC_MAX_CONNECTION_AGE_MS ??= '0';
-  // A model server answers health checks only between forwards (onnxruntime-node runs a forward on the main
-  // thread), and a 0.5B forward here takes longer than the orchestrator's 2 s health-check deadline: three timed-out
-  // checks in a row mark a busy backend down mid-measurement. Check rarely (docs/perf.md, "what is left").
+  // The ensemble phase calls each model server directly between Infill calls, so the orchestrator has no call in
+  // flight there while its health checks go unanswered (onnxruntime-node runs a forward on the server's event loop,
+  // seconds at 0.5B on CPU): three in a row would mark the backend down. Check rarely during a benchmark.
   process.env.HEALTH_CHECK_INTERVAL_MS ??= '30000';
   const python = await ensureVenv(log);
   const models: PerfModels = await ensurePerfModels({
