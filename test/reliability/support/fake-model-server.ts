@@ -3,6 +3,37 @@ import { service as healthServiceDefinition } from 'grpc-health-check';
 import { freePort as freeLoopbackPort, HealthService } from '@ensemble/grpc';
 import { FinishReason, loadPackageDefinition, MODEL_SERVICE, ModelKind, ScoreMode } from '@ensemble/proto';
 
+const modelService = () =>
+  (
+    grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as {
+      ensemble: { v1: { ModelService: grpc.ServiceClientConstructor } };
+    }
+  ).ensemble.v1.ModelService.service;
+
+/** The handlers both fakes answer alike: a diffusion model's info, and no streaming. */
+const commonHandlers = (name: string) => ({
+  GetModelInfo: (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+    callback(null, {
+      name,
+      kind: ModelKind.MODEL_KIND_DIFFUSION,
+      scoreModes: [ScoreMode.SCORE_MODE_MASKED_ONE_SHOT],
+      serverVersion: 'fake',
+    }),
+  GenerateStream: (call: grpc.ServerWritableStream<unknown, unknown>) =>
+    call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'not faked' }),
+});
+
+/** Binds plaintext on a free loopback port. */
+async function listen(server: grpc.Server): Promise<number> {
+  const port = await freeLoopbackPort();
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error) =>
+      error ? reject(error) : resolve(),
+    ),
+  );
+  return port;
+}
+
 /** A call the fake received and how it ended: cancelled by the caller (deadline, cancel) or still open. */
 export interface ReceivedCall {
   method: string;
@@ -22,9 +53,6 @@ export class HangingModelServer {
 
   static async start(name = 'hanging'): Promise<HangingModelServer> {
     const server = new grpc.Server();
-    const definition = grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as {
-      ensemble: { v1: { ModelService: grpc.ServiceClientConstructor } };
-    };
     const health = new HealthService([MODEL_SERVICE]);
     health.markServing();
     health.addToServer(server);
@@ -35,26 +63,12 @@ export class HangingModelServer {
         ended: new Promise((resolve) => call.once('cancelled', () => resolve('cancelled'))),
       });
     };
-    server.addService(definition.ensemble.v1.ModelService.service, {
-      GetModelInfo: (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
-        callback(null, {
-          name,
-          kind: ModelKind.MODEL_KIND_DIFFUSION,
-          scoreModes: [ScoreMode.SCORE_MODE_MASKED_ONE_SHOT],
-          serverVersion: 'fake',
-        }),
+    server.addService(modelService(), {
+      ...commonHandlers(name),
       Generate: hang('Generate'),
       Score: hang('Score'),
-      GenerateStream: (call: grpc.ServerWritableStream<unknown, unknown>) =>
-        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'not faked' }),
     });
-    const port = await freeLoopbackPort();
-    await new Promise<void>((resolve, reject) =>
-      server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error) =>
-        error ? reject(error) : resolve(),
-      ),
-    );
-    return new HangingModelServer(server, port, calls);
+    return new HangingModelServer(server, await listen(server), calls);
   }
 
   get target(): string {
@@ -80,17 +94,14 @@ export class BusyModelServer {
 
   private constructor(
     private readonly server: grpc.Server,
-    readonly port: number,
     readonly generateMs: number,
   ) {}
 
+  port = 0;
+
   static async start(generateMs: number, name = 'busy'): Promise<BusyModelServer> {
     const server = new grpc.Server();
-    const port = await freeLoopbackPort();
-    const fake = new BusyModelServer(server, port, generateMs);
-    const definition = grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as {
-      ensemble: { v1: { ModelService: grpc.ServiceClientConstructor } };
-    };
+    const fake = new BusyModelServer(server, generateMs);
     server.addService(healthServiceDefinition as grpc.ServiceDefinition, {
       check: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
         if (fake.busy === 0) callback(null, { status: 'SERVING' });
@@ -98,14 +109,8 @@ export class BusyModelServer {
       watch: (call: grpc.ServerWritableStream<unknown, unknown>) =>
         call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'not faked' }),
     });
-    server.addService(definition.ensemble.v1.ModelService.service, {
-      GetModelInfo: (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
-        callback(null, {
-          name,
-          kind: ModelKind.MODEL_KIND_DIFFUSION,
-          scoreModes: [ScoreMode.SCORE_MODE_MASKED_ONE_SHOT],
-          serverVersion: 'fake',
-        }),
+    server.addService(modelService(), {
+      ...commonHandlers(name),
       Generate: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
         fake.busy++;
         setTimeout(() => {
@@ -120,14 +125,8 @@ export class BusyModelServer {
       },
       Score: (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
         callback({ code: grpc.status.UNIMPLEMENTED, details: 'not faked' }),
-      GenerateStream: (call: grpc.ServerWritableStream<unknown, unknown>) =>
-        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'not faked' }),
     });
-    await new Promise<void>((resolve, reject) =>
-      server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error) =>
-        error ? reject(error) : resolve(),
-      ),
-    );
+    fake.port = await listen(server);
     return fake;
   }
 
