@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { createClient, unaryCall } from '@ensemble/grpc';
+import { createClient, freePort, unaryCall } from '@ensemble/grpc';
 import {
   ENSEMBLE_SERVICE,
   GenerateResponse,
@@ -9,8 +9,8 @@ import {
   ScoreMode,
   SelectionStrategy,
 } from '@ensemble/proto';
-import { freePort } from '@ensemble/grpc';
 import { LocalStack } from '../local-stack';
+import { timed } from './stats';
 import { arGenerateRequest, diffusionGenerateRequest, scoreRequest } from './server-bench';
 import type { PerfWorkload } from './workload';
 
@@ -66,11 +66,8 @@ export async function benchEnsemble(
     clients.push(orchestrator, arClient, diffusionClient);
     const call = <T>(client: grpc.Client, method: string, request: object) =>
       unaryCall<T>(client, method, request, { timeoutMs: TIMEOUT_MS });
-    const timedCall = async <T>(client: grpc.Client, method: string, request: object) => {
-      const t0 = performance.now();
-      const value = await call<T>(client, method, request);
-      return { ms: performance.now() - t0, value };
-    };
+    const timedCall = <T>(client: grpc.Client, method: string, request: object) =>
+      timed(() => call<T>(client, method, request));
 
     const arGenerate = arGenerateRequest(ar.prefix, ar.suffix, e.newTokens);
     const diffusionGenerate = diffusionGenerateRequest(ar.prefix, ar.suffix, e.steps, e.middleLength);

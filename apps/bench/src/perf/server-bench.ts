@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { collectStream, createClient, unaryCall } from '@ensemble/grpc';
+import { collectStream, createClient, freePort, unaryCall } from '@ensemble/grpc';
 import {
   DiffusionAlgorithm,
   GenerateResponse,
@@ -12,10 +12,10 @@ import {
   ScoreMode,
   ScoreResponse,
 } from '@ensemble/proto';
-import { freePort } from '@ensemble/grpc';
 import { MODEL_SERVER_NODE_FLAGS } from '@ensemble/model-server';
 import { checkHealth } from '../health.command';
 import { memoryOf, ProcessMemory } from './proc';
+import { timed } from './stats';
 import type { PerfWorkload } from './workload';
 
 export type ModelApp = 'ar-server' | 'diffusion-server';
@@ -220,12 +220,6 @@ function decodePerToken(response: GenerateResponse): number {
   return tokens < 2 ? NaN : (response.timings?.decodeMs ?? NaN) / (tokens - 1);
 }
 
-async function wall<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const startedAt = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - startedAt, value };
-}
-
 /** Time to first token, batch-1 decoding, concurrency and fim scoring against a running ar-server. */
 export async function benchArServer(
   server: PerfServer,
@@ -264,13 +258,13 @@ export async function benchArServer(
   log(`  ar-server: time to first token x${reps.ttft}${alternating}`);
   for (let rep = 0; rep < reps.ttft; rep++) {
     await interleave?.ttft();
-    result.ttftMs.push((await wall(() => server.generate(arGenerateRequest(ar.prefix, ar.suffix, 1)))).ms);
+    result.ttftMs.push((await timed(() => server.generate(arGenerateRequest(ar.prefix, ar.suffix, 1)))).ms);
   }
   await interleave?.beforeDecode();
   log(`  ar-server: greedy Generate of ${ar.newTokens} tokens x${reps.decode}${alternating}`);
   for (let rep = 0; rep < reps.decode; rep++) {
     await interleave?.generate();
-    const { ms, value } = await wall(() =>
+    const { ms, value } = await timed(() =>
       server.generate(arGenerateRequest(ar.prefix, ar.suffix, ar.newTokens)),
     );
     result.generateMs.push(ms);
@@ -283,7 +277,7 @@ export async function benchArServer(
     result.sampledGenerateMs = [];
     result.sampledDecodeMsPerToken = [];
     for (let rep = 0; rep < Math.min(2, shape.reps.decode); rep++) {
-      const { ms, value } = await wall(() =>
+      const { ms, value } = await timed(() =>
         server.generate(arGenerateRequest(ar.prefix, ar.suffix, ar.newTokens, true)),
       );
       result.sampledGenerateMs.push(ms);
@@ -296,7 +290,7 @@ export async function benchArServer(
     result.concurrentMs = [];
     result.concurrentAllPrefilledMs = [];
     for (let rep = 0; rep < shape.reps.concurrent; rep++) {
-      const { ms, value } = await wall(() =>
+      const { ms, value } = await timed(() =>
         Promise.all(
           ar.concurrent.map((r) => server.generate(arGenerateRequest(r.prefix, r.suffix, ar.newTokens))),
         ),
@@ -311,7 +305,7 @@ export async function benchArServer(
     result.scoreMs = [];
     for (let rep = 0; rep < shape.reps.score; rep++) {
       const request = scoreRequest(ar.prefix, ar.suffix, ar.scoreCandidates, ScoreMode.SCORE_MODE_FIM);
-      result.scoreMs.push((await wall(() => server.score(request))).ms);
+      result.scoreMs.push((await timed(() => server.score(request))).ms);
     }
   }
   Object.assign(result, server.memory());
@@ -368,7 +362,7 @@ export async function benchDiffusionServer(
   );
   for (let rep = 0; rep < shape.reps.score; rep++) {
     const request = scoreRequest(w.prefix, w.suffix, w.scoreCandidates, ScoreMode.SCORE_MODE_MASKED_ONE_SHOT);
-    result.scoreMs.push((await wall(() => server.score(request))).ms);
+    result.scoreMs.push((await timed(() => server.score(request))).ms);
   }
   Object.assign(result, server.memory());
   return result;

@@ -1,3 +1,5 @@
+import { quantile } from '@ensemble/evaluation';
+
 /** Summary of repeated timings: the median is the headline, the rest shows the spread. */
 export interface Spread {
   n: number;
@@ -8,23 +10,15 @@ export interface Spread {
   p90: number;
 }
 
-function quantile(sorted: number[], q: number): number {
-  const position = (sorted.length - 1) * q;
-  const low = Math.floor(position);
-  const high = Math.ceil(position);
-  return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
-}
-
 export function spread(samples: readonly number[]): Spread {
   if (samples.length === 0) throw new Error('no samples to summarise');
-  const sorted = [...samples].sort((a, b) => a - b);
   return {
-    n: sorted.length,
-    median: quantile(sorted, 0.5),
-    min: sorted[0],
-    max: sorted[sorted.length - 1],
-    p10: quantile(sorted, 0.1),
-    p90: quantile(sorted, 0.9),
+    n: samples.length,
+    median: quantile(samples, 0.5),
+    min: Math.min(...samples),
+    max: Math.max(...samples),
+    p10: quantile(samples, 0.1),
+    p90: quantile(samples, 0.9),
   };
 }
 
