@@ -14,6 +14,8 @@ export interface SessionOptions {
    * projection (docs/perf.md has both layouts measured). Off: ORT_PREPACK_WEIGHTS=false.
    */
   prepackWeights?: boolean;
+  /** onnxruntime's profiler: per-kernel times into `<prefix>_<time>.json` (`bench perf --profile`). */
+  profileFilePrefix?: string;
 }
 
 /**
@@ -30,6 +32,9 @@ export async function createSession(
     ...(options.intraOpThreads > 0 ? { intraOpNumThreads: options.intraOpThreads } : {}),
     ...(options.interOpThreads > 0 ? { interOpNumThreads: options.interOpThreads } : {}),
     ...(options.prepackWeights === false ? { extra: { session: { disable_prepacking: '1' } } } : {}),
+    ...(options.profileFilePrefix
+      ? { enableProfiling: true, profileFilePrefix: options.profileFilePrefix }
+      : {}),
   };
   try {
     return await ort.InferenceSession.create(graphPath, sessionOptions);

@@ -16,8 +16,8 @@ export interface FloorJob {
   workload: PerfWorkload;
   /** Only time to first token and decoding (used for the second weight layout). */
   decodeOnly?: boolean;
-  /** Session config entries on top of the servers' options (e.g. session.disable_prepacking), for what-ifs. */
-  sessionConfig?: Record<string, string>;
+  /** false: the what-if of ORT_PREPACK_WEIGHTS=false (the servers' session options otherwise). */
+  prepackWeights?: boolean;
   /** Autoregressive only: wait for FloorRequest messages (IPC) instead of running everything in order. */
   interactive?: boolean;
   /** Write an onnxruntime profile (per-kernel times) into this folder; slows the run a little. */
@@ -353,21 +353,16 @@ async function main(): Promise<void> {
   const dir = openModelDirectory(job.modelDir, job.kind);
   log(`loading ${dir.graphPath}`);
   const startedAt = performance.now();
-  const session =
-    job.profileDir || job.sessionConfig
-      ? // createSession's options plus the profiler (`bench perf --profile`) or what-if config entries.
-        await ort.InferenceSession.create(dir.graphPath, {
-          executionProviders: ['cpu'],
-          graphOptimizationLevel: 'all',
-          ...(job.profileDir
-            ? {
-                enableProfiling: true,
-                profileFilePrefix: join(job.profileDir, `onnxruntime_floor_${basename(job.modelDir)}`),
-              }
-            : {}),
-          ...(job.sessionConfig ? { extra: { session: job.sessionConfig } } : {}),
-        })
-      : await createSession(dir.graphPath, { provider: 'cpu', intraOpThreads: 0, interOpThreads: 0 });
+  // The servers' own session options, plus the what-ifs and the profiler this job asks for.
+  const session = await createSession(dir.graphPath, {
+    provider: 'cpu',
+    intraOpThreads: 0,
+    interOpThreads: 0,
+    prepackWeights: job.prepackWeights,
+    profileFilePrefix: job.profileDir
+      ? join(job.profileDir, `onnxruntime_floor_${basename(job.modelDir)}`)
+      : undefined,
+  });
   await warmUp(session, dir.manifest);
   const loadMs = performance.now() - startedAt;
   const rssAfterLoadBytes = memoryOf(process.pid).rssBytes;

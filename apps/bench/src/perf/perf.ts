@@ -242,7 +242,7 @@ export async function runPerf(options: PerfOptions): Promise<PerfRun> {
         kind: 'autoregressive',
         modelDir: models.ar,
         decodeOnly: true,
-        sessionConfig: { disable_prepacking: '1' },
+        prepackWeights: false,
       });
       raw.serverArNoPrepack = await server(
         'ar-server',
